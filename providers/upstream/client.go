@@ -1,0 +1,272 @@
+// Package upstream is the HTTP layer shared by the provider clients. It builds
+// requests, bounds them (timeout, response size, concurrency), retries only
+// where a retry cannot repeat a change, decodes JSON answers, and turns every
+// failure into an *Error whose text holds no credential.
+//
+// It knows nothing about MCP; providers/qualys and providers/halo configure it
+// with their own headers, authentication and error-body conventions.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults for Config fields left zero.
+const (
+	DefaultTimeout          = 30 * time.Second
+	DefaultMaxAttempts      = 3
+	DefaultMaxResponseBytes = 16 << 20
+	DefaultConcurrency      = 4
+)
+
+// Config describes one provider's upstream. Only Provider and BaseURL are
+// required.
+type Config struct {
+	// Provider is the display name used in errors and logs ("Qualys").
+	Provider string
+	// BaseURL is the API root; request paths are resolved against it.
+	BaseURL string
+	// HTTPClient sends the requests; its own Timeout should be zero, since
+	// Timeout below bounds each attempt.
+	HTTPClient *http.Client
+	// Header is sent on every request (API version, User-Agent, ...).
+	Header http.Header
+	// Authorize adds credentials to a request just before it is sent.
+	Authorize func(*http.Request)
+	// Secrets are removed from every message this client produces.
+	Secrets []string
+	// ErrorBody inspects a decoded-as-JSON body of any status and reports
+	// whether it is an error, with the provider's message and code. Nil means
+	// only the HTTP status decides.
+	ErrorBody func(body []byte) (failed bool, message string, code *int)
+	// Timeout bounds each attempt, from sending to the last byte of the body.
+	Timeout time.Duration
+	// MaxAttempts caps how many times one request may be sent (1 = no retry).
+	MaxAttempts int
+	// MaxResponseBytes caps the size of an answer.
+	MaxResponseBytes int64
+	// Concurrency caps requests in flight to this provider.
+	Concurrency int
+	// Backoff computes the wait before retry n (1-based); nil means jittered
+	// exponential backoff.
+	Backoff func(retry int) time.Duration
+	// MaxRetryAfter is the longest Retry-After the client will wait for; a
+	// longer one is reported to the caller instead.
+	MaxRetryAfter time.Duration
+	// Logger receives one debug line per attempt; nil discards.
+	Logger *slog.Logger
+}
+
+// Client sends requests to one provider. It is safe for concurrent use.
+type Client struct {
+	cfg      Config
+	base     *url.URL
+	redactor *Redactor
+	slots    chan struct{}
+	log      *slog.Logger
+	sleep    func(context.Context, time.Duration) error
+}
+
+// New checks cfg and returns a client for it.
+func New(cfg Config) (*Client, error) {
+	if cfg.Provider == "" {
+		return nil, errors.New("upstream: Provider is required")
+	}
+	base, err := url.Parse(cfg.BaseURL)
+	if err != nil || base.Scheme == "" || base.Host == "" {
+		return nil, fmt.Errorf("%s base URL %q is not an absolute http(s) URL", cfg.Provider, cfg.BaseURL)
+	}
+	if base.Scheme != "http" && base.Scheme != "https" {
+		return nil, fmt.Errorf("%s base URL %q must use http or https", cfg.Provider, cfg.BaseURL)
+	}
+	if base.User != nil {
+		return nil, fmt.Errorf("%s base URL must not contain credentials; use the provider's credential settings", cfg.Provider)
+	}
+	// A trailing slash makes relative resolution keep the whole base path
+	// (https://api.halosecurity.com/api/v1/ + pci/start.json).
+	if !strings.HasSuffix(base.Path, "/") {
+		base.Path += "/"
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	}
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = DefaultMaxAttempts
+	}
+	if cfg.MaxResponseBytes <= 0 {
+		cfg.MaxResponseBytes = DefaultMaxResponseBytes
+	}
+	if cfg.Concurrency <= 0 {
+		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.Backoff == nil {
+		cfg.Backoff = jitteredBackoff(200*time.Millisecond, 5*time.Second)
+	}
+	if cfg.MaxRetryAfter <= 0 {
+		cfg.MaxRetryAfter = 10 * time.Second
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		cfg:      cfg,
+		base:     base,
+		redactor: NewRedactor(cfg.Secrets...),
+		slots:    make(chan struct{}, cfg.Concurrency),
+		log:      log.With("provider", cfg.Provider),
+		sleep:    sleepContext,
+	}, nil
+}
+
+// Redactor returns the redactor built from the client's secrets.
+func (c *Client) Redactor() *Redactor { return c.redactor }
+
+// Request is one API call.
+type Request struct {
+	Method string
+	// Path is relative to the base URL ("pci/scan/list").
+	Path  string
+	Query url.Values
+	// Body is encoded as JSON when non-nil.
+	Body any
+}
+
+// Do sends r and decodes the JSON answer into out (which may be nil). Every
+// failure is an *Error.
+func (c *Client) Do(ctx context.Context, r Request, out any) error {
+	body, err := c.send(ctx, r)
+	if err != nil {
+		return err
+	}
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(body, out); err != nil {
+		return c.newError(r, func(e *Error) {
+			e.Kind = KindNotJSON
+			e.StatusCode = http.StatusOK
+			e.Message = "the answer does not have the documented shape: " + describeJSONError(err)
+		})
+	}
+	return nil
+}
+
+// send performs the attempts for r and returns the body of a successful
+// answer.
+func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
+	var payload []byte
+	if r.Body != nil {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		// Upstream text (report names, responses) must arrive as typed, not
+		// with &, < and > turned into \u0026 escapes.
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(r.Body); err != nil {
+			return nil, fmt.Errorf("%s: encoding %s %s: %w", c.cfg.Provider, r.Method, r.Path, err)
+		}
+		payload = bytes.TrimRight(buf.Bytes(), "\n")
+	}
+	target := c.resolve(r)
+
+	if err := c.acquire(ctx); err != nil {
+		return nil, c.canceled(r, err, 0)
+	}
+	defer c.release()
+
+	for attempt := 1; ; attempt++ {
+		res := c.attempt(ctx, r, target, payload)
+		c.log.Debug("upstream request",
+			"method", r.Method, "path", r.Path, "attempt", attempt,
+			"status", res.status, "duration", res.duration, "outcome", res.outcome())
+		if res.err == nil {
+			return res.body, nil
+		}
+		res.err.Attempts = attempt
+		wait, retry := c.shouldRetry(r.Method, res, attempt)
+		if !retry {
+			return nil, res.err
+		}
+		if err := c.sleep(ctx, wait); err != nil {
+			return nil, c.canceled(r, err, attempt)
+		}
+	}
+}
+
+func (c *Client) resolve(r Request) string {
+	u := c.base.ResolveReference(&url.URL{Path: strings.TrimPrefix(r.Path, "/")})
+	if len(r.Query) > 0 {
+		u.RawQuery = r.Query.Encode()
+	}
+	return u.String()
+}
+
+func (c *Client) acquire(ctx context.Context) error {
+	select {
+	case c.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (c *Client) release() { <-c.slots }
+
+// newError starts an *Error for r and lets fill complete it; every string is
+// redacted on the way out.
+func (c *Client) newError(r Request, fill func(*Error)) *Error {
+	e := &Error{Provider: c.cfg.Provider, Method: r.Method, Path: "/" + strings.TrimPrefix(r.Path, "/")}
+	fill(e)
+	e.Message = c.redactor.Redact(e.Message)
+	if e.Cause != nil {
+		e.Cause = errors.New(c.redactor.Redact(e.Cause.Error()))
+	}
+	return e
+}
+
+func (c *Client) canceled(r Request, cause error, attempts int) *Error {
+	return c.newError(r, func(e *Error) {
+		e.Kind = KindCanceled
+		e.Cause = cause
+		e.Attempts = attempts
+		// A cancelled wait for a slot or a backoff never sent anything new;
+		// the last attempt's outcome, if any, was already decided.
+	})
+}
+
+func sleepContext(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// readLimited reads at most limit bytes of body and reports whether there was
+// more.
+func readLimited(body io.Reader, limit int64) ([]byte, bool, error) {
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
+	if int64(len(data)) > limit {
+		return data[:limit], true, err
+	}
+	return data, false, err
+}
