@@ -36,19 +36,26 @@ type Config struct {
 	Provider string
 	// BaseURL is the API root; request paths are resolved against it.
 	BaseURL string
-	// HTTPClient sends the requests; its own Timeout should be zero, since
-	// Timeout below bounds each attempt.
-	HTTPClient *http.Client
 	// Header is sent on every request (API version, User-Agent, ...).
 	Header http.Header
 	// Authorize adds credentials to a request just before it is sent.
 	Authorize func(*http.Request)
 	// Secrets are removed from every message this client produces.
 	Secrets []string
-	// ErrorBody inspects a decoded-as-JSON body of any status and reports
-	// whether it is an error, with the provider's message and code. Nil means
-	// only the HTTP status decides.
+	// ErrorBody inspects a JSON body of any status and reports whether it is
+	// an error, with the provider's message and code. Nil means only the HTTP
+	// status decides.
 	ErrorBody func(body []byte) (failed bool, message string, code *int)
+
+	Settings
+}
+
+// Settings are the knobs every provider shares; a provider's own
+// configuration embeds them so a program sets them once for both.
+type Settings struct {
+	// HTTPClient sends the requests; its own Timeout should be zero, since
+	// Timeout below bounds each attempt.
+	HTTPClient *http.Client
 	// Timeout bounds each attempt, from sending to the last byte of the body.
 	Timeout time.Duration
 	// MaxAttempts caps how many times one request may be sent (1 = no retry).

@@ -30,7 +30,7 @@ func newTestClient(t *testing.T, h http.Handler, mutate ...func(*Config)) (*Clie
 		Header:    http.Header{"Apiversion": {"V1"}},
 		Authorize: func(r *http.Request) { r.SetBasicAuth("user", testSecret) },
 		Secrets:   BasicAuthSecrets("user", testSecret),
-		Backoff:   func(int) time.Duration { return 0 },
+		Settings:  Settings{Backoff: func(int) time.Duration { return 0 }},
 	}
 	for _, m := range mutate {
 		m(&cfg)
@@ -168,7 +168,7 @@ func TestWriteRetriedWhenNeverDelivered(t *testing.T) {
 	addr := ln.Addr().String()
 	require.NoError(t, ln.Close())
 
-	c, err := New(Config{Provider: "Test", BaseURL: "http://" + addr, Backoff: func(int) time.Duration { return 0 }})
+	c, err := New(Config{Provider: "Test", BaseURL: "http://" + addr, Settings: Settings{Backoff: func(int) time.Duration { return 0 }}})
 	require.NoError(t, err)
 	err = c.Do(context.Background(), Request{Method: http.MethodPost, Path: "p", Body: map[string]int{"a": 1}}, nil)
 	ue, ok := AsError(err)
