@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/pci-mcp/pci-mcp/providers/qualys"
+	"github.com/pci-mcp/pci-mcp/providers/upstream"
+	"github.com/pci-mcp/pci-mcp/tools"
+)
+
+// app is a configured pci-mcp: providers, logger and MCP server.
+type app struct {
+	cfg      *config
+	log      *slog.Logger
+	redactor *upstream.Redactor
+	server   *server.MCPServer
+	tools    []tools.Tool
+	closers  []io.Closer
+}
+
+// newApp builds the providers the environment configures and the server.
+// With no provider configured it is a configuration error that names the
+// variables to set.
+func newApp(cfg *config, stderr io.Writer) (*app, error) {
+	redactor := upstream.NewRedactor(upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)...)
+	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
+	a := &app{cfg: cfg, log: log, redactor: redactor}
+
+	settings := upstream.Settings{Timeout: cfg.upstream.timeout, Concurrency: cfg.upstream.concurrency, Logger: log}
+	userAgent := "pci-mcp/" + currentVersion()
+
+	var qualysClient *qualys.Client
+	if cfg.qualysUsername != "" {
+		c, err := qualys.New(qualys.Config{
+			BaseURL: cfg.qualysURL, Username: cfg.qualysUsername, Password: cfg.qualysPassword,
+			UserAgent: userAgent, Settings: settings,
+		})
+		if err != nil {
+			return nil, usageError("%s: %v", envQualysURL, err)
+		}
+		qualysClient = c
+	}
+	if qualysClient == nil {
+		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI", envQualysUsername, envQualysPassword)
+	}
+
+	srv, selected, err := tools.NewServer(tools.Options{
+		Version:  currentVersion(),
+		Qualys:   qualysClient,
+		Policy:   cfg.policy(),
+		Redactor: redactor,
+		Logger:   log,
+	})
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	a.server, a.tools = srv, selected
+	names := make([]string, len(selected))
+	for i, t := range selected {
+		names[i] = t.Name
+	}
+	log.Info("pci-mcp ready", "version", currentVersion(), "tools", len(selected), "providers", strings.Join(a.providers(), ","))
+	log.Debug("tools served", "names", strings.Join(names, ","))
+	return a, nil
+}
+
+// providers lists the configured providers by toolset name.
+func (a *app) providers() []string {
+	seen := map[tools.Toolset]bool{}
+	var out []string
+	for _, t := range a.tools {
+		if !seen[t.Toolset] {
+			seen[t.Toolset] = true
+			out = append(out, string(t.Toolset))
+		}
+	}
+	return out
+}
+
+func (a *app) Close() error {
+	var errs []string
+	for _, c := range a.closers {
+		if err := c.Close(); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
+	if len(errs) > 0 {
+		return fmt.Errorf("closing: %s", strings.Join(errs, "; "))
+	}
+	return nil
+}

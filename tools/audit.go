@@ -1,0 +1,185 @@
+package tools
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/pci-mcp/pci-mcp/providers/upstream"
+)
+
+// How a mutating call was confirmed, as the audit trail records it.
+const (
+	confirmedNone        = "none"
+	confirmedElicitation = "elicitation"
+	confirmedToken       = "token"
+)
+
+// AuditEntry is one line of the audit trail: who changed what, how it was
+// confirmed and how it ended. It never holds a secret.
+type AuditEntry struct {
+	Time     time.Time `json:"time"`
+	Tool     string    `json:"tool"`
+	Provider string    `json:"provider"`
+	Account  string    `json:"account,omitempty"`
+	Session  string    `json:"session,omitempty"`
+	// Targets are the hosts, virtual hosts, scan title or report name acted on.
+	Targets []string `json:"targets,omitempty"`
+	// ArgsDigest identifies the exact arguments (hosts in canonical order).
+	ArgsDigest   string `json:"args_digest,omitempty"`
+	Confirmation string `json:"confirmation"`
+	// Outcome: done, error, outcome_unknown, invalid_arguments, cancelled,
+	// confirmation_required or refused.
+	Outcome        string `json:"outcome"`
+	UpstreamStatus int    `json:"upstream_status,omitempty"`
+	Detail         string `json:"detail,omitempty"`
+}
+
+// Audit writes the audit trail: to a file when one is configured, otherwise
+// as info-level log lines. It is safe for concurrent use.
+type Audit struct {
+	mu       sync.Mutex
+	w        io.Writer
+	log      *slog.Logger
+	redactor *upstream.Redactor
+	now      func() time.Time
+}
+
+// NewAudit returns an audit trail writing JSON lines to w, or logging them to
+// log when w is nil.
+func NewAudit(w io.Writer, log *slog.Logger, redactor *upstream.Redactor) *Audit {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Audit{w: w, log: log, redactor: redactor, now: time.Now}
+}
+
+// OpenAuditFile opens path for appending, creating it readable by its owner
+// only. It is never truncated.
+func OpenAuditFile(path string) (*os.File, error) {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening audit log %s: %w", path, err)
+	}
+	return f, nil
+}
+
+// Write appends one entry.
+func (a *Audit) Write(e AuditEntry) {
+	if a == nil {
+		return
+	}
+	if e.Time.IsZero() {
+		e.Time = a.now().UTC()
+	}
+	e.Detail = a.redactor.Redact(e.Detail)
+	if a.w == nil {
+		a.log.Info("audit", "tool", e.Tool, "provider", e.Provider, "account", e.Account, "session", e.Session,
+			"targets", e.Targets, "args_digest", e.ArgsDigest, "confirmation", e.Confirmation,
+			"outcome", e.Outcome, "upstream_status", e.UpstreamStatus, "detail", e.Detail)
+		return
+	}
+	line, err := json.Marshal(e)
+	if err != nil {
+		a.log.Error("audit entry could not be encoded", "tool", e.Tool, "err", err)
+		return
+	}
+	line = append([]byte(a.redactor.Redact(string(line))), '\n')
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if _, err := a.w.Write(line); err != nil {
+		// The change itself has happened; losing its record must at least be
+		// loud.
+		a.log.Error("audit entry could not be written", "tool", e.Tool, "err", err)
+	}
+}
+
+// targeted is implemented by inputs that name what they act on.
+type targeted interface {
+	auditTargets() []string
+}
+
+// canonicalizer is implemented by inputs whose meaning does not depend on
+// some of their form (host order and spelling): canonical returns the form to
+// digest.
+type canonicalizer interface {
+	canonical() any
+}
+
+// argsDigest identifies a call's arguments: equal for calls that would send
+// the same thing, different otherwise.
+func argsDigest(in any) string {
+	v := in
+	if c, ok := in.(canonicalizer); ok {
+		v = c.canonical()
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:16])
+}
+
+// record writes the entry for a checked mutating call.
+func (a *Audit) record(ctx context.Context, d *Deps, t Tool, in any, confirmation string, err error) {
+	if a == nil {
+		return
+	}
+	e := AuditEntry{
+		Tool:         t.Name,
+		Provider:     string(t.Toolset),
+		Account:      d.account(t.Toolset),
+		Session:      sessionID(ctx),
+		ArgsDigest:   argsDigest(in),
+		Confirmation: confirmation,
+		Outcome:      "done",
+	}
+	if tg, ok := in.(targeted); ok {
+		e.Targets = tg.auditTargets()
+	}
+	if err != nil {
+		e.Outcome = "error"
+		e.Detail = err.Error()
+		if ue, ok := upstream.AsError(err); ok {
+			e.UpstreamStatus = ue.StatusCode
+			if ue.OutcomeUnknown {
+				e.Outcome = "outcome_unknown"
+			}
+		}
+	}
+	a.Write(e)
+}
+
+// rejected writes the entry for a mutating call refused before anything was
+// sent.
+func (a *Audit) rejected(ctx context.Context, d *Deps, t Tool, outcome string, err error) {
+	if a == nil {
+		return
+	}
+	e := AuditEntry{
+		Tool: t.Name, Provider: string(t.Toolset), Account: d.account(t.Toolset), Session: sessionID(ctx),
+		Confirmation: confirmedNone, Outcome: outcome,
+	}
+	if err != nil {
+		e.Detail = err.Error()
+	}
+	a.Write(e)
+}
+
+// sessionID is the MCP session of the call, empty on stateless transports.
+func sessionID(ctx context.Context) string {
+	if s := server.ClientSessionFromContext(ctx); s != nil {
+		return s.SessionID()
+	}
+	return ""
+}

@@ -1,0 +1,223 @@
+// Package tools is pci-mcp's MCP tool catalog: one table of tools, each with
+// its name, toolset, annotations, input and output schemas and handler. It
+// decodes and validates arguments, passes destructive calls through the
+// confirmation guard, writes the audit trail, and shapes provider answers and
+// failures into tool results. It knows the providers only as typed clients.
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"runtime/debug"
+	"slices"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/pci-mcp/pci-mcp/providers/qualys"
+	"github.com/pci-mcp/pci-mcp/providers/upstream"
+)
+
+// Toolset groups the tools of one provider; --toolsets selects them.
+type Toolset string
+
+// The toolsets, one per provider.
+const (
+	ToolsetQualys Toolset = "qualys"
+	ToolsetHalo   Toolset = "halo"
+)
+
+// Toolsets lists every toolset, in catalog order.
+var Toolsets = []Toolset{ToolsetQualys, ToolsetHalo}
+
+// provider names a toolset's upstream in sentences.
+func (ts Toolset) provider() string {
+	switch ts {
+	case ToolsetQualys:
+		return qualys.ProviderName
+	case ToolsetHalo:
+		return "Halo Security"
+	}
+	return string(ts)
+}
+
+// Tool is one entry of the catalog.
+type Tool struct {
+	Name        string
+	Toolset     Toolset
+	Title       string
+	Description string
+	// Annotations always sets all four hints; a test enforces it.
+	Annotations  mcp.ToolAnnotation
+	InputSchema  json.RawMessage
+	OutputSchema json.RawMessage
+
+	bind func(*Deps) server.ToolHandlerFunc
+}
+
+// ReadOnly reports the tool's readOnlyHint.
+func (t Tool) ReadOnly() bool { return hint(t.Annotations.ReadOnlyHint) }
+
+// Destructive reports the tool's destructiveHint: such tools pass through
+// the confirmation guard.
+func (t Tool) Destructive() bool { return hint(t.Annotations.DestructiveHint) }
+
+// Mutating reports whether a call changes upstream state and is audited.
+func (t Tool) Mutating() bool { return !t.ReadOnly() }
+
+func hint(b *bool) bool { return b != nil && *b }
+
+// Definition is the tool as tools/list describes it.
+func (t Tool) Definition() mcp.Tool {
+	return mcp.Tool{
+		Name:            t.Name,
+		Title:           t.Title,
+		Description:     t.Description,
+		RawInputSchema:  t.InputSchema,
+		RawOutputSchema: t.OutputSchema,
+		Annotations:     t.Annotations,
+	}
+}
+
+// Summary is the first sentence of the description, for listings.
+func (t Tool) Summary() string {
+	if i := strings.Index(t.Description, ". "); i >= 0 {
+		return t.Description[:i+1]
+	}
+	return t.Description
+}
+
+// annotations spells out all four hints, so no tool leaves one to a
+// client's default.
+func annotations(readOnly, destructive, idempotent, openWorld bool) mcp.ToolAnnotation {
+	return mcp.ToolAnnotation{
+		ReadOnlyHint:    &readOnly,
+		DestructiveHint: &destructive,
+		IdempotentHint:  &idempotent,
+		OpenWorldHint:   &openWorld,
+	}
+}
+
+// Hints for the three kinds of tool. Every tool reaches a third-party
+// service, so openWorldHint is always true.
+var (
+	readHints = annotations(true, false, true, true)
+	// addHints: adding a host that is already in scope changes nothing.
+	addHints         = annotations(false, false, true, true)
+	launchHints      = annotations(false, false, false, true)
+	destructiveHints = annotations(false, true, false, true)
+)
+
+// spec is what a tool's table row says besides its types and handler.
+type spec struct {
+	name        string
+	toolset     Toolset
+	title       string
+	description string
+	annotations mcp.ToolAnnotation
+	// outcomeCheck tells a person how to find out whether a write went
+	// through when its outcome is unknown ("list scans to see ...").
+	outcomeCheck string
+}
+
+// runFunc is a tool's own work: call the provider with checked input.
+type runFunc[In, Out any] func(ctx context.Context, d *Deps, in *In) (*Out, error)
+
+// newTool builds a catalog entry from a spec, the input and output types, and
+// the handler. Every tool goes through the same pipeline: decode and check
+// the arguments, confirm if destructive, run, audit if mutating, and shape
+// the result or the failure.
+func newTool[In, Out any](s spec, run runFunc[In, Out]) Tool {
+	input := schemaFor(new(In), true)
+	t := Tool{
+		Name:         s.name,
+		Toolset:      s.toolset,
+		Title:        s.title,
+		Description:  s.description,
+		Annotations:  s.annotations,
+		InputSchema:  input,
+		OutputSchema: schemaFor(new(Out), false),
+	}
+	compiled := compileSchema(s.name, input)
+	t.bind = func(d *Deps) server.ToolHandlerFunc {
+		return func(ctx context.Context, req mcp.CallToolRequest) (result *mcp.CallToolResult, err error) {
+			defer func() {
+				if r := recover(); r != nil {
+					d.Log.Error("tool panicked", "tool", s.name, "panic", fmt.Sprint(r), "stack", string(debug.Stack()))
+					result, err = errorText(fmt.Sprintf("%s failed with an internal error; nothing more is known. The server keeps running: try again, and report this if it repeats.", s.name)), nil
+				}
+			}()
+			in, err := decodeArguments[In](compiled, rawArguments(req))
+			if err != nil {
+				if t.Mutating() {
+					d.Audit.rejected(ctx, d, t, "invalid_arguments", err)
+				}
+				return invalidArgumentsResult(s, err), nil
+			}
+			return d.execute(ctx, t, s, req, in, func(ctx context.Context) (any, error) {
+				return run(ctx, d, in)
+			})
+		}
+	}
+	return t
+}
+
+// rawArguments returns the call's arguments as JSON.
+func rawArguments(req mcp.CallToolRequest) json.RawMessage {
+	if len(req.Params.RawArguments) > 0 {
+		return req.Params.RawArguments
+	}
+	if req.Params.Arguments == nil {
+		return nil
+	}
+	data, err := json.Marshal(req.Params.Arguments)
+	if err != nil {
+		return nil
+	}
+	return data
+}
+
+// Deps are what handlers need at run time. A nil provider client means that
+// provider is not configured and its tools are not registered.
+type Deps struct {
+	Qualys *qualys.Client
+	Log    *slog.Logger
+	// Redactor scrubs every configured secret from result text.
+	Redactor *upstream.Redactor
+	Audit    *Audit
+}
+
+// execute runs a checked call, auditing mutating ones, and shapes the answer.
+func (d *Deps) execute(ctx context.Context, t Tool, s spec, req mcp.CallToolRequest, in any, run func(context.Context) (any, error)) (*mcp.CallToolResult, error) {
+	out, err := run(ctx)
+	if t.Mutating() {
+		d.Audit.record(ctx, d, t, in, confirmedNone, err)
+	}
+	if err != nil {
+		return d.errorResult(s, err), nil
+	}
+	return d.structuredResult(out)
+}
+
+// account names the upstream account a toolset acts as, for previews and
+// the audit trail.
+func (d *Deps) account(ts Toolset) string {
+	switch ts {
+	case ToolsetQualys:
+		if d.Qualys != nil {
+			return d.Qualys.Username()
+		}
+	}
+	return ""
+}
+
+// Catalog returns every tool pci-mcp offers, whatever is configured, in a
+// stable order: by toolset, then as listed.
+func Catalog() []Tool {
+	var all []Tool
+	all = append(all, qualysTools()...)
+	return slices.Clone(all)
+}

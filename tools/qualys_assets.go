@@ -1,0 +1,142 @@
+package tools
+
+import (
+	"context"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pci-mcp/pci-mcp/providers/qualys"
+)
+
+// maxAssetsPerCall bounds host and virtual-host lists: large enough for any
+// merchant's external footprint in one call, small enough that one call
+// cannot build a request Qualys would refuse for size.
+const maxAssetsPerCall = 1000
+
+// hostsInput is the argument of the host tools.
+type hostsInput struct {
+	Hosts []string `json:"hosts" jsonschema:"minItems=1,maxItems=1000,minLength=1,maxLength=100" jsonschema_description:"IPv4 or IPv6 addresses in any valid form, ranges first-last of one family, or CIDR blocks (sent as their first-last range). Duplicates are dropped."`
+
+	parsed []qualys.Host
+}
+
+func (in *hostsInput) check() error {
+	hosts, err := qualys.ParseHosts(in.Hosts)
+	if err != nil {
+		return listError("hosts", err)
+	}
+	in.parsed = hosts
+	return nil
+}
+
+func (in *hostsInput) auditTargets() []string { return hostStrings(in.parsed) }
+
+// canonical orders hosts by value, so the same set in another order or
+// spelling is the same request.
+func (in *hostsInput) canonical() any {
+	keys := make([]string, len(in.parsed))
+	for i, h := range in.parsed {
+		keys[i] = h.First.String() + "-" + h.Last.String()
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// virtualHostInput is one virtual host as a tool takes it.
+type virtualHostInput struct {
+	FQDN string `json:"fqdn" jsonschema:"minLength=1,maxLength=253" jsonschema_description:"Host name (RFC 1123), e.g. shop.example.com."`
+	Port int    `json:"port" jsonschema:"minimum=1,maximum=65535"`
+	IP   string `json:"ip" jsonschema:"minLength=1,maxLength=64" jsonschema_description:"One IPv4 or IPv6 address the name is served on."`
+	Path string `json:"path,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Optional URL path starting with /."`
+}
+
+// virtualHostsInput is the argument of the virtual-host tools.
+type virtualHostsInput struct {
+	VirtualHosts []virtualHostInput `json:"virtual_hosts" jsonschema:"minItems=1,maxItems=1000" jsonschema_description:"Web sites to scan by name. Duplicates are dropped."`
+
+	parsed []qualys.VirtualHost
+}
+
+func (in *virtualHostsInput) check() error {
+	specs := make([]qualys.VirtualHostSpec, len(in.VirtualHosts))
+	for i, v := range in.VirtualHosts {
+		specs[i] = qualys.VirtualHostSpec{FQDN: v.FQDN, Port: v.Port, IP: v.IP, Path: v.Path}
+	}
+	hosts, err := qualys.ParseVirtualHosts(specs)
+	if err != nil {
+		return listError("virtual_hosts", err)
+	}
+	in.parsed = hosts
+	return nil
+}
+
+func (in *virtualHostsInput) auditTargets() []string {
+	out := make([]string, len(in.parsed))
+	for i, v := range in.parsed {
+		out[i] = v.String()
+	}
+	return out
+}
+
+func (in *virtualHostsInput) canonical() any {
+	keys := make([]string, len(in.parsed))
+	for i, v := range in.parsed {
+		keys[i] = strings.ToLower(v.FQDN) + ":" + strconv.Itoa(v.Port) + ":" + v.IP.String() + v.Path
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// assetsOutput is Qualys's answer to an asset change, with what was sent.
+type assetsOutput struct {
+	// Message is Qualys's own answer, e.g. "2 IP added successfully".
+	Message string `json:"message"`
+	// Assets are the entries sent, in order, as Qualys received them.
+	Assets []string `json:"assets"`
+}
+
+func qualysAddHosts() Tool {
+	return newTool(spec{
+		name:    "qualys_add_hosts",
+		toolset: ToolsetQualys,
+		title:   "Add hosts to PCI scope (Qualys)",
+		description: "Add IPv4/IPv6 hosts to the Qualys PCI account so scans can target them. " +
+			"Accepts single addresses, ranges first-last and CIDR blocks. For web sites scanned by name use qualys_add_virtual_hosts. " +
+			"Targets must allow Qualys's PCI scanners (64.39.96.0/20, 139.87.112.0/23).",
+		annotations:  addHints,
+		outcomeCheck: "read qualys_compliance_summary to see whether the hosts are in scope",
+	}, func(ctx context.Context, d *Deps, in *hostsInput) (*assetsOutput, error) {
+		res, err := d.Qualys.AddHosts(ctx, in.parsed)
+		if err != nil {
+			return nil, err
+		}
+		return &assetsOutput{Message: res.Message, Assets: hostStrings(in.parsed)}, nil
+	})
+}
+
+func qualysAddVirtualHosts() Tool {
+	return newTool(spec{
+		name:    "qualys_add_virtual_hosts",
+		toolset: ToolsetQualys,
+		title:   "Add virtual hosts to PCI scope (Qualys)",
+		description: "Add web sites (host name, port, IPv4/IPv6 address, optional path) to the Qualys PCI account, " +
+			"for name-based scanning of sites that share an address. For plain addresses use qualys_add_hosts.",
+		annotations:  addHints,
+		outcomeCheck: "read qualys_compliance_summary to see whether the virtual hosts are in scope",
+	}, func(ctx context.Context, d *Deps, in *virtualHostsInput) (*assetsOutput, error) {
+		res, err := d.Qualys.AddVirtualHosts(ctx, in.parsed)
+		if err != nil {
+			return nil, err
+		}
+		return &assetsOutput{Message: res.Message, Assets: in.auditTargets()}, nil
+	})
+}
+
+func hostStrings(hosts []qualys.Host) []string {
+	out := make([]string, len(hosts))
+	for i, h := range hosts {
+		out[i] = h.String()
+	}
+	return out
+}

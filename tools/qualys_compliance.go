@@ -1,0 +1,43 @@
+package tools
+
+import (
+	"context"
+
+	"github.com/pci-mcp/pci-mcp/providers/qualys"
+)
+
+// complianceSummaryInput pages and sorts the compliance summary.
+type complianceSummaryInput struct {
+	pageInput
+	SortBy    string `json:"sort_by,omitempty" jsonschema:"enum=IP,enum=DNS,enum=status"`
+	SortOrder string `json:"sort_order,omitempty" jsonschema:"enum=ASC,enum=DESC"`
+}
+
+func (in *complianceSummaryInput) check() error { in.defaults(); return nil }
+
+func qualysComplianceSummary() Tool {
+	return newTool(spec{
+		name:        "qualys_compliance_summary",
+		toolset:     ToolsetQualys,
+		title:       "PCI compliance summary (Qualys)",
+		description: "Per-asset PCI status (Pass, Fail, or not yet scanned) of every host and virtual host in scope: the answer to \"are we compliant?\" and the list of what is in scope.",
+		annotations: readHints,
+	}, func(ctx context.Context, d *Deps, in *complianceSummaryInput) (*qualys.ComplianceSummary, error) {
+		return d.Qualys.ComplianceSummary(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit, SortBy: in.SortBy, SortOrder: in.SortOrder})
+	})
+}
+
+// qualysTools is the Qualys toolset in catalog order: scope, scans, findings,
+// status. The removal tools join it through the confirmation guard.
+func qualysTools() []Tool {
+	return []Tool{
+		qualysAddHosts(),
+		qualysAddVirtualHosts(),
+		qualysLaunchScan(),
+		qualysGetScan(),
+		qualysListScans(),
+		qualysListVulnerabilities(),
+		qualysGetVulnerability(),
+		qualysComplianceSummary(),
+	}
+}

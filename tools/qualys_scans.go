@@ -1,0 +1,154 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/pci-mcp/pci-mcp/providers/qualys"
+)
+
+// launchScanInput is the argument of qualys_launch_scan.
+type launchScanInput struct {
+	Title      string   `json:"title" jsonschema:"minLength=1,maxLength=200"`
+	TargetIPs  []string `json:"target_ips,omitempty" jsonschema:"maxItems=1000,minLength=1,maxLength=100" jsonschema_description:"IPv4/IPv6 addresses, ranges first-last or CIDR blocks."`
+	TargetDNS  []string `json:"target_dns,omitempty" jsonschema:"maxItems=1000,minLength=1,maxLength=253" jsonschema_description:"Host names."`
+	TargetAll  bool     `json:"target_all,omitempty" jsonschema_description:"Scan every host in PCI scope."`
+	Bandwidth  string   `json:"bandwidth,omitempty" jsonschema:"enum=Low,enum=Medium,enum=High,default=Medium"`
+	ScanType   string   `json:"scan_type,omitempty" jsonschema:"enum=IP,default=IP"`
+	LaunchType string   `json:"launch_type,omitempty" jsonschema:"enum=ondemand,default=ondemand"`
+
+	targetIPs []qualys.Host
+}
+
+func (in *launchScanInput) check() error {
+	if strings.TrimSpace(in.Title) == "" {
+		return argError("title", "must not be blank")
+	}
+	if len(in.TargetIPs) == 0 && len(in.TargetDNS) == 0 && !in.TargetAll {
+		return argError("target_ips", "a scan needs targets: give target_ips, target_dns, or target_all: true")
+	}
+	if len(in.TargetIPs) > 0 {
+		hosts, err := qualys.ParseHosts(in.TargetIPs)
+		if err != nil {
+			return listError("target_ips", err)
+		}
+		in.targetIPs = hosts
+	}
+	for i, name := range in.TargetDNS {
+		if err := qualys.CheckHostName(strings.TrimSuffix(name, ".")); err != nil {
+			return argError(fmt.Sprintf("target_dns[%d]", i), "%q %s", name, err.Error())
+		}
+	}
+	in.Bandwidth = orDefault(in.Bandwidth, qualys.DefaultBandwidth)
+	in.ScanType = orDefault(in.ScanType, qualys.ScanTypeIP)
+	in.LaunchType = orDefault(in.LaunchType, qualys.LaunchOnDemand)
+	return nil
+}
+
+func (in *launchScanInput) auditTargets() []string {
+	targets := []string{"title: " + in.Title}
+	targets = append(targets, hostStrings(in.targetIPs)...)
+	targets = append(targets, in.TargetDNS...)
+	if in.TargetAll {
+		targets = append(targets, "all hosts in scope")
+	}
+	return targets
+}
+
+// launchScanOutput is the launched scan.
+type launchScanOutput struct {
+	ScanID int64  `json:"scanId" jsonschema_description:"Pass to qualys_get_scan to follow the scan."`
+	Status string `json:"status"`
+}
+
+func qualysLaunchScan() Tool {
+	return newTool(spec{
+		name:    "qualys_launch_scan",
+		toolset: ToolsetQualys,
+		title:   "Launch a PCI scan (Qualys)",
+		description: "Launch an on-demand PCI scan of addresses, host names, or every host in scope. " +
+			"Not idempotent: each call starts a new scan. Returns the scan id; follow it with qualys_get_scan until its status is Finished.",
+		annotations:  launchHints,
+		outcomeCheck: "list scans with qualys_list_scans to see whether the launch went through",
+	}, func(ctx context.Context, d *Deps, in *launchScanInput) (*launchScanOutput, error) {
+		res, err := d.Qualys.LaunchScan(ctx, qualys.LaunchScanRequest{
+			Title: in.Title, TargetIPs: in.targetIPs, TargetDNS: in.TargetDNS, TargetAll: in.TargetAll,
+			Bandwidth: in.Bandwidth, ScanType: in.ScanType, LaunchType: in.LaunchType,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &launchScanOutput{ScanID: int64(res.ID), Status: string(res.Status)}, nil
+	})
+}
+
+// scanIDInput names one scan.
+type scanIDInput struct {
+	ScanID int64 `json:"scan_id" jsonschema:"minimum=1" jsonschema_description:"From qualys_launch_scan or qualys_list_scans."`
+}
+
+// scanDetailsOutput is one scan's details with its id.
+type scanDetailsOutput struct {
+	ScanID int64 `json:"scanId"`
+	qualys.ScanDetails
+}
+
+func qualysGetScan() Tool {
+	return newTool(spec{
+		name:        "qualys_get_scan",
+		toolset:     ToolsetQualys,
+		title:       "Get a PCI scan (Qualys)",
+		description: "Read one scan: status (Launch Requested, Running, Finished, ...), targets, duration and, once finished, the PCI compliance verdict (Pass/Fail).",
+		annotations: readHints,
+	}, func(ctx context.Context, d *Deps, in *scanIDInput) (*scanDetailsOutput, error) {
+		res, err := d.Qualys.ScanDetails(ctx, in.ScanID)
+		if err != nil {
+			return nil, about(err, fmt.Sprintf("scan %d", in.ScanID), "List scans with qualys_list_scans to find valid ids.")
+		}
+		return &scanDetailsOutput{ScanID: in.ScanID, ScanDetails: *res}, nil
+	})
+}
+
+// pageInput pages a Qualys list; offsets start at 1.
+type pageInput struct {
+	Offset int `json:"offset,omitempty" jsonschema:"minimum=1,default=1" jsonschema_description:"1-based position of the first item."`
+	Limit  int `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50"`
+}
+
+func (p *pageInput) defaults() {
+	if p.Offset == 0 {
+		p.Offset = 1
+	}
+	if p.Limit == 0 {
+		p.Limit = 50
+	}
+}
+
+// listScansInput pages and sorts the scan list.
+type listScansInput struct {
+	pageInput
+	SortBy    string `json:"sort_by,omitempty" jsonschema:"maxLength=32,pattern=^[A-Za-z]+$" jsonschema_description:"Field to sort on, e.g. title or date."`
+	SortOrder string `json:"sort_order,omitempty" jsonschema:"enum=ASC,enum=DESC"`
+}
+
+func (in *listScansInput) check() error { in.defaults(); return nil }
+
+func qualysListScans() Tool {
+	return newTool(spec{
+		name:        "qualys_list_scans",
+		toolset:     ToolsetQualys,
+		title:       "List PCI scans (Qualys)",
+		description: "List the account's scans with id, title, status and date, a page at a time (totalCount says how many exist).",
+		annotations: readHints,
+	}, func(ctx context.Context, d *Deps, in *listScansInput) (*qualys.ScanList, error) {
+		return d.Qualys.ListScans(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit, SortBy: in.SortBy, SortOrder: in.SortOrder})
+	})
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}

@@ -1,0 +1,108 @@
+package tools
+
+import (
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/server"
+
+	"github.com/pci-mcp/pci-mcp/providers/qualys"
+	"github.com/pci-mcp/pci-mcp/providers/upstream"
+)
+
+// ServerName is the implementation name sent at initialize.
+const ServerName = "pci-mcp"
+
+// Options configure NewServer.
+type Options struct {
+	// Version is reported at initialize.
+	Version string
+	// Qualys is the Qualys client; nil leaves the Qualys tools out.
+	Qualys *qualys.Client
+	// Policy filters the catalog (read-only, toolsets, include, exclude).
+	Policy Policy
+	// Audit receives the audit trail; nil logs it through Logger.
+	Audit *Audit
+	// Redactor scrubs configured secrets from every result.
+	Redactor *upstream.Redactor
+	// Logger receives operational logs; nil discards.
+	Logger *slog.Logger
+	// ServerOptions are passed to mcp-go (tests add output validation).
+	ServerOptions []server.ServerOption
+}
+
+// NewServer builds the MCP server: the catalog filtered by what is
+// configured and by the policy, and the workflow instructions.
+func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	configured := map[Toolset]bool{ToolsetQualys: opts.Qualys != nil}
+	selected, err := Select(Catalog(), configured, opts.Policy)
+	if err != nil {
+		return nil, nil, err
+	}
+	audit := opts.Audit
+	if audit == nil {
+		audit = NewAudit(nil, log, opts.Redactor)
+	}
+	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit}
+
+	serverOpts := []server.ServerOption{
+		server.WithToolCapabilities(false),
+		server.WithInstructions(instructions(selected)),
+		server.WithLogger(log),
+	}
+	serverOpts = append(serverOpts, opts.ServerOptions...)
+	srv := server.NewMCPServer(ServerName, opts.Version, serverOpts...)
+	tools := make([]server.ServerTool, len(selected))
+	for i, t := range selected {
+		tools[i] = server.ServerTool{Tool: t.Definition(), Handler: t.bind(deps)}
+	}
+	srv.AddTools(tools...)
+	return srv, selected, nil
+}
+
+// instructions is the short guide to the PCI workflow sent at initialize:
+// which tool serves which step, for the toolsets actually offered.
+func instructions(selected []Tool) string {
+	has := map[string]bool{}
+	sets := map[Toolset]bool{}
+	for _, t := range selected {
+		has[t.Name] = true
+		sets[t.Toolset] = true
+	}
+	var b strings.Builder
+	b.WriteString("pci-mcp runs a merchant's PCI DSS external (ASV) scan program.")
+	if sets[ToolsetQualys] {
+		b.WriteString(" Qualys workflow: 1. scope: qualys_compliance_summary shows what is in scope")
+		if has["qualys_add_hosts"] {
+			b.WriteString("; qualys_add_hosts and qualys_add_virtual_hosts add to it")
+		}
+		if has["qualys_remove_hosts"] {
+			b.WriteString("; removals need the user's confirmation")
+		}
+		b.WriteString(". 2. scan: ")
+		if has["qualys_launch_scan"] {
+			b.WriteString("qualys_launch_scan, then ")
+		}
+		b.WriteString("poll qualys_get_scan until Finished (qualys_list_scans finds past scans). " +
+			"3. findings: qualys_list_vulnerabilities, qualys_get_vulnerability for remediation. " +
+			"4. status: qualys_compliance_summary gives each asset's Pass/Fail.")
+	}
+	if sets[ToolsetHalo] {
+		b.WriteString(" Halo workflow: halo_pci_summary for status; halo_pci_start_attestation lists blockers, questions and notes; " +
+			"resolve blockers (halo_get_target, halo_list_scans), then halo_pci_attest with every answer (the user must confirm and sign); " +
+			"follow the report with halo_pci_list_reports and halo_pci_get_report.")
+	}
+	b.WriteString(" Never invent ids: read them from list tools.")
+	return b.String()
+}
+
+// errNoTools is returned when the policy leaves nothing to serve.
+func errNoTools(p Policy) error {
+	return fmt.Errorf("the tool selection leaves no tools to serve (read-only=%t, toolsets=%v, tools=%v, exclude-tools=%v)",
+		p.ReadOnly, p.Toolsets, p.Tools, p.ExcludeTools)
+}
