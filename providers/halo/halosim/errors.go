@@ -34,10 +34,10 @@ const (
 	fmtUnknownNote      = "no note for target_id %d and issue_id %d in this attestation"
 	fmtBadSecure        = `note for target_id %d and issue_id %d: secure must be "1" or "0"`
 	fmtNoResponse       = "note for target_id %d and issue_id %d: response required"
-	fmtUncoveredNotes   = "notes not answered: %s" // %s: "note <id> (target_id <t>, issue_id <i>)" list
-	fmtBlockers         = "cannot attest yet: %s"  // %s: the blockers, joined with "; "
-	fmtRequireScan      = "targets %s must be scanned first"
-	fmtHasVuln          = "targets %s have vulnerabilities to resolve first"
+	fmtUncoveredNotes   = "notes not answered: %s"                  // %s: "note <id> (target_id <t>, issue_id <i>)" list
+	fmtBlockers         = "cannot attest while blockers remain: %s" // %s: the blockers, joined with "; "
+	fmtRequireScan      = "targets needing a scan: %s"              // %s: "7 (api.example.com)" list
+	fmtHasVuln          = "targets with vulnerabilities to resolve: %s"
 )
 
 // Error codes. Halo puts 0 in "code" for validation errors and 404 for some not-found
