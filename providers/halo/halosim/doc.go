@@ -27,6 +27,6 @@
 // (target 9, issue 20117, remote access service). Two earlier reports exist: 127301 (expired)
 // and 127345 (approved), named after the two quarters before t0; new reports get 127346 on.
 //
-// The simulator keeps no goroutines or timers: every answer is computed from the clock at the
-// moment of the request, so tests move time by injecting [Options.Now].
+// The simulator's state needs no goroutines or timers: every answer is computed from the
+// clock at the moment of the request, so tests move time by injecting [Options.Now].
 package halosim

@@ -1,7 +1,8 @@
 package halosim
 
 import (
-	"strings"
+	"encoding/json"
+	"strconv"
 	"testing"
 )
 
@@ -61,13 +62,44 @@ func TestTargetGet(t *testing.T) {
 	}
 }
 
-// Every target id pci/start names is one target/get knows, in scope.
+// Every target pci/start names, as a blocker or in a note, is one target/get knows, in scope
+// and with the host the note gives.
 func TestStartNamesOnlyKnownInScopeTargets(t *testing.T) {
 	h := newHarness(t, Options{})
-	for _, id := range []string{"5", "7", "9"} {
-		got := h.get("target/get.json?target_id=" + id)
-		if got.status != 200 || !strings.Contains(got.body, `"pci_scope":true`) {
-			t.Errorf("target %s: %d %s, want an in-scope target", id, got.status, got.body)
+	var start struct {
+		RequireScan []int `json:"target_ids_require_scan"`
+		HasVuln     []int `json:"target_ids_has_vuln"`
+		Notes       []struct {
+			TargetID   int    `json:"target_id"`
+			TargetHost string `json:"target_host"`
+		} `json:"notes"`
+	}
+	if err := json.Unmarshal([]byte(h.get("pci/start.json").body), &start); err != nil {
+		t.Fatal(err)
+	}
+	hosts := map[int]string{}
+	for _, id := range append(start.RequireScan, start.HasVuln...) {
+		hosts[id] = ""
+	}
+	for _, n := range start.Notes {
+		hosts[n.TargetID] = n.TargetHost
+	}
+	if len(hosts) != 3 {
+		t.Errorf("start names targets %v, want the three in-scope targets", hosts)
+	}
+	for id, host := range hosts {
+		var got struct {
+			Target struct {
+				Target   string `json:"target"`
+				PCIScope bool   `json:"pci_scope"`
+			} `json:"target"`
+		}
+		a := h.get("target/get.json?target_id=" + strconv.Itoa(id))
+		if err := json.Unmarshal([]byte(a.body), &got); err != nil || a.status != 200 {
+			t.Fatalf("target/get %d: %d %s", id, a.status, a.body)
+		}
+		if !got.Target.PCIScope || (host != "" && got.Target.Target != host) {
+			t.Errorf("target %d = %+v, want in scope with host %q", id, got.Target, host)
 		}
 	}
 }
