@@ -2,8 +2,12 @@ package halosim
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -142,4 +146,71 @@ func TestRequestsRecordsEveryRequestWithoutTheKey(t *testing.T) {
 	if string(again[2].Body) != `{"id":"nope"}` || again[0].Header.Get("X-Trace") != "t-1" {
 		t.Error("Requests shares memory with the simulator's recording")
 	}
+}
+
+func TestConcurrentClientsGetDistinctAttestations(t *testing.T) {
+	h := newHarness(t, Options{})
+	h.clock.Advance(testScanDelay)
+	const clients = 8
+	reports := make(chan string, clients)
+	var wg sync.WaitGroup
+	for range clients {
+		// Plain requests, not the harness's helpers: t.Fatal must not run off the test goroutine.
+		wg.Go(func() {
+			report, err := startAndAttest(h.srv.URL)
+			if err != nil {
+				t.Error(err)
+			}
+			reports <- report
+		})
+	}
+	wg.Wait()
+	close(reports)
+	seen := map[string]bool{}
+	for body := range reports {
+		seen[body] = true
+	}
+	if len(seen) != clients {
+		t.Errorf("%d distinct attest answers from %d clients, want one report each", len(seen), clients)
+	}
+	assertAnswer(t, h.get("pci/summary.json"), 200, `{"report_count":10,"last_report_id":127353,"status":"draft"}`)
+	if got := len(h.srv.Simulator.Requests()); got != 2*clients+1 {
+		t.Errorf("recorded %d requests, want %d", got, 2*clients+1)
+	}
+}
+
+// startAndAttest runs pci/start and a correct pci/attest against base and returns the attest
+// answer's body.
+func startAndAttest(base string) (string, error) {
+	call := func(method, path string, body io.Reader) (string, error) {
+		req, err := http.NewRequest(method, base+"/"+path, body)
+		if err != nil {
+			return "", err
+		}
+		req.Header.Set("x-apikey", SandboxAPIKey)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		if err == nil && resp.StatusCode != http.StatusOK {
+			err = fmt.Errorf("%s %s: %d %s", method, path, resp.StatusCode, b)
+		}
+		return string(b), err
+	}
+	started, err := call(http.MethodGet, "pci/start.json", nil)
+	if err != nil {
+		return "", err
+	}
+	var start struct{ ID string }
+	if err := json.Unmarshal([]byte(started), &start); err != nil {
+		return "", err
+	}
+	body, err := json.Marshal(attestBody(start.ID))
+	if err != nil {
+		return "", err
+	}
+	return call(http.MethodPost, "pci/attest.json", bytes.NewReader(body))
 }
