@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 )
@@ -39,7 +40,7 @@ func (ts Toolset) provider() string {
 	case ToolsetQualys:
 		return qualys.ProviderName
 	case ToolsetHalo:
-		return "Halo Security"
+		return halo.ProviderName
 	}
 	return string(ts)
 }
@@ -184,7 +185,11 @@ func rawArguments(req mcp.CallToolRequest) json.RawMessage {
 // provider is not configured and its tools are not registered.
 type Deps struct {
 	Qualys *qualys.Client
-	Log    *slog.Logger
+	Halo   *halo.Client
+	// Attestations are the Halo attestations started in this process, for
+	// checking halo_pci_attest's answers before anything is sent.
+	Attestations *AttestationMemory
+	Log          *slog.Logger
 	// Redactor scrubs every configured secret from result text.
 	Redactor *upstream.Redactor
 	Audit    *Audit
@@ -210,6 +215,10 @@ func (d *Deps) account(ts Toolset) string {
 		if d.Qualys != nil {
 			return d.Qualys.Username()
 		}
+	case ToolsetHalo:
+		if d.Halo != nil {
+			return d.Halo.Username()
+		}
 	}
 	return ""
 }
@@ -219,5 +228,6 @@ func (d *Deps) account(ts Toolset) string {
 func Catalog() []Tool {
 	var all []Tool
 	all = append(all, qualysTools()...)
+	all = append(all, haloTools()...)
 	return slices.Clone(all)
 }

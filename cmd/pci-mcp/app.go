@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/tools"
@@ -27,7 +28,7 @@ type app struct {
 // With no provider configured it is a configuration error that names the
 // variables to set.
 func newApp(cfg *config, stderr io.Writer) (*app, error) {
-	redactor := upstream.NewRedactor(upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)...)
+	redactor := upstream.NewRedactor(upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)...).With(cfg.haloAPIKey)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a := &app{cfg: cfg, log: log, redactor: redactor}
 
@@ -45,13 +46,23 @@ func newApp(cfg *config, stderr io.Writer) (*app, error) {
 		}
 		qualysClient = c
 	}
-	if qualysClient == nil {
-		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI", envQualysUsername, envQualysPassword)
+	var haloClient *halo.Client
+	if cfg.haloAPIKey != "" {
+		c, err := halo.New(halo.Config{BaseURL: cfg.haloURL, APIKey: cfg.haloAPIKey, UserAgent: userAgent, Settings: settings})
+		if err != nil {
+			return nil, usageError("%s: %v", envHaloURL, err)
+		}
+		haloClient = c
+	}
+	if qualysClient == nil && haloClient == nil {
+		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI, or %s for Halo Security",
+			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
 	srv, selected, err := tools.NewServer(tools.Options{
 		Version:  currentVersion(),
 		Qualys:   qualysClient,
+		Halo:     haloClient,
 		Policy:   cfg.policy(),
 		Redactor: redactor,
 		Logger:   log,

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/tools"
 )
@@ -32,6 +33,8 @@ type config struct {
 	qualysUsername string
 	qualysPassword string
 	qualysURL      string
+	haloAPIKey     string
+	haloURL        string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -45,6 +48,8 @@ const (
 	envQualysUsername = "QUALYS_USERNAME"
 	envQualysPassword = "QUALYS_PASSWORD"
 	envQualysURL      = "QUALYS_PCI_URL"
+	envHaloAPIKey     = "HALO_API_KEY"
+	envHaloURL        = "HALO_API_URL"
 )
 
 // envOnly documents the environment variables that have no flag.
@@ -52,6 +57,8 @@ var envOnly = []struct{ name, usage string }{
 	{envQualysUsername, "Qualys PCI merchant account user name (HTTP Basic)"},
 	{envQualysPassword, "Qualys PCI merchant account password"},
 	{envQualysURL, "Qualys PCI API base URL (default " + qualys.DefaultBaseURL + ")"},
+	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
+	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 }
 
 // flagEnv maps each flag to its environment variable.
@@ -107,6 +114,8 @@ func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func
 	c.qualysUsername = getenv(envQualysUsername)
 	c.qualysPassword = getenv(envQualysPassword)
 	c.qualysURL = getenv(envQualysURL)
+	c.haloAPIKey = getenv(envHaloAPIKey)
+	c.haloURL = getenv(envHaloURL)
 	return c.validate()
 }
 
