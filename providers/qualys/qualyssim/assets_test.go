@@ -41,6 +41,12 @@ func TestAddThenRemoveAssets(t *testing.T) {
 			summary: []string{"2001:db8::a:1||Not Scanned|IP"},
 		},
 		{
+			name: "an IPv4-mapped IPv6 address is the IPv4 host", assetType: "IP",
+			add: "::ffff:198.51.100.8", remove: "198.51.100.8",
+			added: "1 IP added successfully", removed: "1 IP removed successfully",
+			summary: []string{"198.51.100.8||Not Scanned|IP"},
+		},
+		{
 			name: "IPv4 and IPv6 together, comma without space", assetType: "IP",
 			add: "198.51.100.9,2001:db8::9", remove: "2001:db8::9 ,  198.51.100.9",
 			added: "2 IP added successfully", removed: "2 IP removed successfully",
