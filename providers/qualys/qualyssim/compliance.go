@@ -22,7 +22,7 @@ func (e complianceEntry) MarshalJSON() ([]byte, error) {
 		{complianceIPField, e.ip},
 		{complianceDNSField, e.dns},
 		{complianceStatusField, e.status},
-		{complianceAssetTypeFld, e.assetType},
+		{complianceAssetTypeField, e.assetType},
 	}.MarshalJSON()
 }
 

@@ -8,17 +8,41 @@ import (
 // Everything in this file is a [guess]: the Qualys PCI API documents neither
 // its error body, nor the compliance summary's member names, nor these
 // formats and limits. Each lives here so one edit changes it everywhere.
+//
+// Guesses that have to live elsewhere (in struct tags or in behaviour) are
+// indexed here so this file lists them all:
+//   - scanInfoList entries carry "target" besides the documented scanId,
+//     title, status, date and scanType (scans.go);
+//   - merchantVulnList entries: client code shows only "id" and
+//     "pciCompliant"; qid, title, ip, dns, port, protocol, severity and
+//     scanId are guessed (vulns.go);
+//   - vulnerability details: the member names come from client code, their
+//     types are guessed: cvssBase and cvssTemporal are strings ("5.0"), qid,
+//     port and severity numbers, and bugTraqList and vendorReferenceList
+//     share cveList's [{urlText}] shape (vulns.go);
+//   - scan states after "Launch Requested" are "Running" and "Finished", and
+//     a scan that has not finished reports compliance "Fail" (scans.go);
+//   - bandwidth, scanType and launchType accept only the values above and
+//     "IP" and "ondemand" (scans.go);
+//   - request bodies are decoded strictly while unknown query parameters are
+//     ignored (body.go, paging.go);
+//   - checks run in the order credentials, path and method, headers, media
+//     type (checks.go);
+//   - removing an asset that is not in scope succeeds, and answers count the
+//     request's entries (assets.go, as the seed's delete sample implies);
+//   - a DNS target is scanned only through the virtual hosts in scope with
+//     that name, since the simulator resolves nothing (scans.go).
 
 // Names in the compliance summary answer. The documentation says only that it
 // lists, per asset, the IP, the DNS host name and the PCI status with a
 // totalCount; the list and member names below are guessed by analogy with
 // scanInfoList and merchantVulnList.
 const (
-	complianceListName     = "complianceSummaryList"
-	complianceIPField      = "ip"
-	complianceDNSField     = "dns"
-	complianceStatusField  = "status"
-	complianceAssetTypeFld = "assetType"
+	complianceListName       = "complianceSummaryList"
+	complianceIPField        = "ip"
+	complianceDNSField       = "dns"
+	complianceStatusField    = "status"
+	complianceAssetTypeField = "assetType"
 )
 
 // Compliance summary status values; "Pass" and "Fail" are documented for

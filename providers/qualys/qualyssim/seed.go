@@ -1,9 +1,6 @@
 package qualyssim
 
-import (
-	"net/netip"
-	"time"
-)
+import "time"
 
 // The demo merchant: three IPv4 web hosts, one IPv6 host added after the
 // last scan, a virtual host for the shop's checkout, and one finished scan
@@ -16,14 +13,23 @@ const (
 	demoIPv4Hosts = "203.0.113.10-203.0.113.12"
 	demoIPv6Host  = "2001:db8:4c1::80"
 	demoVhostName = "shop.example.net"
+	demoVhost     = demoVhostName + ":443:203.0.113.10/checkout"
 )
 
-// seedDemo fills a with the demo merchant.
+// seedDemo fills a with the demo merchant. The demo is constant, so an
+// error here is a bug in this file and panics.
 func (a *account) seedDemo() {
-	ipv4, _ := parseIPAsset(demoIPv4Hosts)
-	a.ips = a.ips.add(ipv4)
-	a.ips = a.ips.add(ipRange{netip.MustParseAddr(demoIPv6Host), netip.MustParseAddr(demoIPv6Host)})
-	vhost, _ := parseVirtualHost(demoVhostName + ":443:203.0.113.10/checkout")
+	for _, host := range []string{demoIPv4Hosts, demoIPv6Host} {
+		r, err := parseIPAsset(host)
+		if err != nil {
+			panic("qualyssim: invalid demo host: " + err.Error())
+		}
+		a.ips = a.ips.add(r)
+	}
+	vhost, err := parseVirtualHost(demoVhost)
+	if err != nil {
+		panic("qualyssim: invalid demo virtual host: " + err.Error())
+	}
 	a.vhosts = append(a.vhosts, vhost)
 
 	plan, err := a.planScan(launchRequest{
