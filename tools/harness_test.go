@@ -89,6 +89,7 @@ type testEnv struct {
 	client *client.Client
 	server *server.MCPServer
 	audit  *syncWriter
+	deps   Options
 }
 
 type envOption func(*Options)
@@ -117,6 +118,7 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 	}
 	srv, _, err := NewServer(o)
 	require.NoError(t, err)
+	env.deps = o
 	env.server = srv
 	env.client = connect(t, srv)
 	return env

@@ -122,12 +122,18 @@ func TestStdioAgainstBuiltBinary(t *testing.T) {
 		seen = append(seen, r.Method+" "+r.URL.Path)
 		mu.Unlock()
 		w.Header().Set("Content-Type", "application/json")
+		if r.Method == http.MethodPost {
+			_, _ = io.WriteString(w, `{"responseApiVersion":"V1","data":"1 IP added successfully"}`)
+			return
+		}
 		_, _ = io.WriteString(w, `{"responseApiVersion":"V1","data":{"totalCount":0,"fetchRange":"0-0","scanInfoList":[]}}`)
 	}))
 	defer fake.Close()
 
+	auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
 	c, err := client.NewStdioMCPClient(bin, []string{
 		"QUALYS_USERNAME=merchant", "QUALYS_PASSWORD=" + markerPassword, "QUALYS_PCI_URL=" + fake.URL,
+		"PCI_MCP_AUDIT_LOG=" + auditPath,
 		"PCI_MCP_LOG_LEVEL=debug", "PCI_MCP_LOG_FORMAT=json",
 	})
 	require.NoError(t, err)
@@ -157,7 +163,7 @@ func TestStdioAgainstBuiltBinary(t *testing.T) {
 		names = append(names, tool.Name)
 	}
 	assert.ElementsMatch(t, []string{
-		"qualys_add_hosts", "qualys_add_virtual_hosts", "qualys_launch_scan", "qualys_get_scan",
+		"qualys_add_hosts", "qualys_add_virtual_hosts", "qualys_remove_hosts", "qualys_remove_virtual_hosts", "qualys_launch_scan", "qualys_get_scan",
 		"qualys_list_scans", "qualys_list_vulnerabilities", "qualys_get_vulnerability", "qualys_compliance_summary",
 	}, names)
 
@@ -171,9 +177,29 @@ func TestStdioAgainstBuiltBinary(t *testing.T) {
 	var out map[string]any
 	require.NoError(t, json.Unmarshal([]byte(text), &out))
 	assert.Contains(t, out, "scanInfoList")
+	call.Params.Name = "qualys_add_hosts"
+	call.Params.Arguments = map[string]any{"hosts": []string{"2001:db8::10"}}
+	res, err = c.CallTool(ctx, call)
+	require.NoError(t, err)
+	require.False(t, res.IsError, res.Content)
+
 	mu.Lock()
-	assert.Equal(t, []string{"GET /pci/scan/list"}, seen)
+	assert.Equal(t, []string{"GET /pci/scan/list", "POST /pci/asset/add"}, seen)
 	mu.Unlock()
+
+	info, err := os.Stat(auditPath)
+	require.NoError(t, err)
+	assert.Equal(t, os.FileMode(0o600), info.Mode().Perm(), "the audit log is readable by its owner only")
+	audit, err := os.ReadFile(auditPath)
+	require.NoError(t, err)
+	lines := strings.Split(strings.TrimSpace(string(audit)), "\n")
+	require.Len(t, lines, 1, "one line per mutating call; reads are not audited")
+	var entry map[string]any
+	require.NoError(t, json.Unmarshal([]byte(lines[0]), &entry))
+	assert.Equal(t, "qualys_add_hosts", entry["tool"])
+	assert.Equal(t, "merchant", entry["account"])
+	assert.Equal(t, "done", entry["outcome"])
+	assert.NotContains(t, string(audit), markerPassword)
 
 	require.NoError(t, c.Close())
 	<-stderrDone
