@@ -127,11 +127,35 @@ type spec struct {
 // runFunc is a tool's own work: call the provider with checked input.
 type runFunc[In, Out any] func(ctx context.Context, d *Deps, in *In) (*Out, error)
 
-// newTool builds a catalog entry from a spec, the input and output types, and
-// the handler. Every tool goes through the same pipeline: decode and check
-// the arguments, confirm if destructive, run, audit if mutating, and shape
-// the result or the failure.
+// toolCall is one call on its way through the pipeline.
+type toolCall struct {
+	tool Tool
+	spec spec
+	req  mcp.CallToolRequest
+}
+
+// respondFunc turns a checked call into its result.
+type respondFunc[In any] func(ctx context.Context, d *Deps, c toolCall, in *In) *mcp.CallToolResult
+
+// newTool builds a catalog entry for a tool that reads, or changes without
+// needing confirmation: run, audit if mutating, shape the answer.
 func newTool[In, Out any](s spec, run runFunc[In, Out]) Tool {
+	return buildTool[In, Out](s, func(ctx context.Context, d *Deps, c toolCall, in *In) *mcp.CallToolResult {
+		out, err := run(ctx, d, in)
+		if c.tool.Mutating() {
+			d.Audit.record(ctx, d, c.tool, in, confirmedNone, err)
+		}
+		if err != nil {
+			return d.errorResult(s, err)
+		}
+		return d.structuredResult(out)
+	})
+}
+
+// buildTool is the pipeline every tool shares: the schemas come from In and
+// Out; each call's arguments are decoded and checked before respond sees
+// them, and a panic becomes an error result instead of a dead server.
+func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 	input := schemaFor(new(In), true)
 	t := Tool{
 		Name:         s.name,
@@ -158,9 +182,7 @@ func newTool[In, Out any](s spec, run runFunc[In, Out]) Tool {
 				}
 				return invalidArgumentsResult(s, err), nil
 			}
-			return d.execute(ctx, t, s, req, in, func(ctx context.Context) (any, error) {
-				return run(ctx, d, in)
-			})
+			return respond(ctx, d, toolCall{tool: t, spec: s, req: req}, in), nil
 		}
 	}
 	return t
@@ -193,18 +215,7 @@ type Deps struct {
 	// Redactor scrubs every configured secret from result text.
 	Redactor *upstream.Redactor
 	Audit    *Audit
-}
-
-// execute runs a checked call, auditing mutating ones, and shapes the answer.
-func (d *Deps) execute(ctx context.Context, t Tool, s spec, req mcp.CallToolRequest, in any, run func(context.Context) (any, error)) (*mcp.CallToolResult, error) {
-	out, err := run(ctx)
-	if t.Mutating() {
-		d.Audit.record(ctx, d, t, in, confirmedNone, err)
-	}
-	if err != nil {
-		return d.errorResult(s, err), nil
-	}
-	return d.structuredResult(out)
+	Guard    *Guard
 }
 
 // account names the upstream account a toolset acts as, for previews and

@@ -35,7 +35,7 @@ func haloPCISummary() Tool {
 		name:        "halo_pci_summary",
 		toolset:     ToolsetHalo,
 		title:       "PCI report summary (Halo Security)",
-		description: "How many PCI reports exist, the newest report's id and its status (e.g. pending): the quick answer to \"where do we stand?\". For the reports themselves use halo_pci_list_reports.",
+		description: "How many PCI reports exist, and the newest report's id and status, such as pending: the quick answer to \"where do we stand?\". For the reports themselves use halo_pci_list_reports.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, _ *haloNoInput) (*halo.Summary, error) {
 		return d.Halo.Summary(ctx)

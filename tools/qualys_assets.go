@@ -140,3 +140,72 @@ func hostStrings(hosts []qualys.Host) []string {
 	}
 	return out
 }
+
+// removeHostsInput is hostsInput plus the confirmation token.
+type removeHostsInput struct {
+	hostsInput
+	confirmationInput
+}
+
+// removeVirtualHostsInput is virtualHostsInput plus the confirmation token.
+type removeVirtualHostsInput struct {
+	virtualHostsInput
+	confirmationInput
+}
+
+// removalNotice is the consequence a person must weigh before removing
+// assets from scope.
+const removalNotice = "Removed assets drop out of PCI scope: the quarterly ASV scan no longer covers them, " +
+	"and a passing report will not show them. Remove only assets that truly left the cardholder-data environment."
+
+func qualysRemoveHosts() Tool {
+	return newGuardedTool(spec{
+		name:    "qualys_remove_hosts",
+		toolset: ToolsetQualys,
+		title:   "Remove hosts from PCI scope (Qualys)",
+		description: "Remove IPv4/IPv6 hosts, ranges or CIDR blocks from the Qualys PCI account. Destructive: the user must confirm a preview first. " +
+			"If the result has status confirmation_required, show its preview, and only after the user agrees call again with the same arguments plus confirmation_token.",
+		annotations:  destructiveHints,
+		outcomeCheck: "read qualys_compliance_summary to see which hosts are still in scope",
+	}, guardSpec[removeHostsInput]{
+		preview: func(d *Deps, in *removeHostsInput) Preview {
+			return Preview{
+				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
+				Action: "remove " + plural(len(in.parsed), "host", "hosts") + " from PCI scope",
+				Items:  hostStrings(in.parsed), Notice: removalNotice,
+			}
+		},
+	}, func(ctx context.Context, d *Deps, in *removeHostsInput) (*assetsOutput, error) {
+		res, err := d.Qualys.RemoveHosts(ctx, in.parsed)
+		if err != nil {
+			return nil, err
+		}
+		return &assetsOutput{Message: res.Message, Assets: hostStrings(in.parsed)}, nil
+	})
+}
+
+func qualysRemoveVirtualHosts() Tool {
+	return newGuardedTool(spec{
+		name:    "qualys_remove_virtual_hosts",
+		toolset: ToolsetQualys,
+		title:   "Remove virtual hosts from PCI scope (Qualys)",
+		description: "Remove virtual hosts (fqdn, port, ip, path) from the Qualys PCI account. Destructive: the user must confirm a preview first. " +
+			"If the result has status confirmation_required, show its preview, and only after the user agrees call again with the same arguments plus confirmation_token.",
+		annotations:  destructiveHints,
+		outcomeCheck: "read qualys_compliance_summary to see which virtual hosts are still in scope",
+	}, guardSpec[removeVirtualHostsInput]{
+		preview: func(d *Deps, in *removeVirtualHostsInput) Preview {
+			return Preview{
+				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
+				Action: "remove " + plural(len(in.parsed), "virtual host", "virtual hosts") + " from PCI scope",
+				Items:  in.auditTargets(), Notice: removalNotice,
+			}
+		},
+	}, func(ctx context.Context, d *Deps, in *removeVirtualHostsInput) (*assetsOutput, error) {
+		res, err := d.Qualys.RemoveVirtualHosts(ctx, in.parsed)
+		if err != nil {
+			return nil, err
+		}
+		return &assetsOutput{Message: res.Message, Assets: in.auditTargets()}, nil
+	})
+}

@@ -28,11 +28,14 @@ func qualysComplianceSummary() Tool {
 }
 
 // qualysTools is the Qualys toolset in catalog order: scope, scans, findings,
-// status. The removal tools join it through the confirmation guard.
+// status. The removals are built with newGuardedTool, so they run only after
+// the confirmation guard has a person's yes.
 func qualysTools() []Tool {
 	return []Tool{
 		qualysAddHosts(),
 		qualysAddVirtualHosts(),
+		qualysRemoveHosts(),
+		qualysRemoveVirtualHosts(),
 		qualysLaunchScan(),
 		qualysGetScan(),
 		qualysListScans(),

@@ -10,10 +10,11 @@ import (
 // structuredResult returns out as structuredContent, and the same JSON as text
 // for clients that ignore structured output. It marshals once and shares the
 // bytes between the two.
-func (d *Deps) structuredResult(out any) (*mcp.CallToolResult, error) {
+func (d *Deps) structuredResult(out any) *mcp.CallToolResult {
 	data, err := json.Marshal(out)
 	if err != nil {
-		return nil, fmt.Errorf("encoding tool result: %w", err)
+		// Every output type marshals; reaching this is a programming error.
+		panic(fmt.Sprintf("encoding tool result: %v", err))
 	}
 	if d.Redactor.Contains(string(data)) {
 		// Defence in depth: no provider answer should echo a credential, but
@@ -23,7 +24,7 @@ func (d *Deps) structuredResult(out any) (*mcp.CallToolResult, error) {
 	return &mcp.CallToolResult{
 		Content:           []mcp.Content{mcp.NewTextContent(string(data))},
 		StructuredContent: json.RawMessage(data),
-	}, nil
+	}
 }
 
 // errorText is a failed call's result: a sentence for a person, isError set.

@@ -27,6 +27,9 @@ type Options struct {
 	Policy Policy
 	// Audit receives the audit trail; nil logs it through Logger.
 	Audit *Audit
+	// Guard confirms destructive calls; nil means a guard with a random
+	// per-process key and the default TTL.
+	Guard *Guard
 	// Redactor scrubs configured secrets from every result.
 	Redactor *upstream.Redactor
 	// Logger receives operational logs; nil discards.
@@ -51,7 +54,13 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if audit == nil {
 		audit = NewAudit(nil, log, opts.Redactor)
 	}
-	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit,
+	guard := opts.Guard
+	if guard == nil {
+		if guard, err = NewGuard(GuardOptions{}); err != nil {
+			return nil, nil, err
+		}
+	}
+	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: guard,
 		Halo: opts.Halo, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL)}
 
 	serverOpts := []server.ServerOption{

@@ -28,7 +28,9 @@ type app struct {
 // With no provider configured it is a configuration error that names the
 // variables to set.
 func newApp(cfg *config, stderr io.Writer) (*app, error) {
-	redactor := upstream.NewRedactor(upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)...).With(cfg.haloAPIKey)
+	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
+	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey)
+	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a := &app{cfg: cfg, log: log, redactor: redactor}
 
@@ -59,15 +61,32 @@ func newApp(cfg *config, stderr io.Writer) (*app, error) {
 			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
+	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL})
+	if err != nil {
+		return nil, usageError("%s: %v", envStateKey, err)
+	}
+	var auditFile io.Writer
+	if cfg.auditLog != "" {
+		f, err := tools.OpenAuditFile(cfg.auditLog)
+		if err != nil {
+			return nil, usageError("%s: %v", envAuditLog, err)
+		}
+		a.closers = append(a.closers, f)
+		auditFile = f
+	}
+
 	srv, selected, err := tools.NewServer(tools.Options{
 		Version:  currentVersion(),
 		Qualys:   qualysClient,
 		Halo:     haloClient,
 		Policy:   cfg.policy(),
+		Audit:    tools.NewAudit(auditFile, log, redactor),
+		Guard:    guard,
 		Redactor: redactor,
 		Logger:   log,
 	})
 	if err != nil {
+		a.Close()
 		return nil, usageError("%v", err)
 	}
 	a.server, a.tools = srv, selected

@@ -27,12 +27,15 @@ type config struct {
 	tools        listValue
 	excludeTools listValue
 	upstream     upstreamSettings
+	confirmTTL   time.Duration
 
 	// Credentials and endpoints: environment only, so they never show in a
 	// process listing.
 	qualysUsername string
 	qualysPassword string
 	qualysURL      string
+	stateKey       string
+	auditLog       string
 	haloAPIKey     string
 	haloURL        string
 }
@@ -48,6 +51,8 @@ const (
 	envQualysUsername = "QUALYS_USERNAME"
 	envQualysPassword = "QUALYS_PASSWORD"
 	envQualysURL      = "QUALYS_PCI_URL"
+	envStateKey       = "PCI_MCP_STATE_KEY"
+	envAuditLog       = "PCI_MCP_AUDIT_LOG"
 	envHaloAPIKey     = "HALO_API_KEY"
 	envHaloURL        = "HALO_API_URL"
 )
@@ -57,6 +62,8 @@ var envOnly = []struct{ name, usage string }{
 	{envQualysUsername, "Qualys PCI merchant account user name (HTTP Basic)"},
 	{envQualysPassword, "Qualys PCI merchant account password"},
 	{envQualysURL, "Qualys PCI API base URL (default " + qualys.DefaultBaseURL + ")"},
+	{envStateKey, "key (32+ bytes) signing confirmation tokens, shared by replicas (default: random per process)"},
+	{envAuditLog, "file the audit trail of mutating calls is appended to (default: info-level log lines)"},
 	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 }
@@ -88,6 +95,8 @@ func (c *config) serveFlags(fs *flag.FlagSet) flagEnv {
 	env["upstream-timeout"] = "PCI_MCP_UPSTREAM_TIMEOUT"
 	fs.IntVar(&c.upstream.concurrency, "upstream-concurrency", 4, "requests in flight to each provider at most")
 	env["upstream-concurrency"] = "PCI_MCP_UPSTREAM_CONCURRENCY"
+	fs.DurationVar(&c.confirmTTL, "confirm-ttl", tools.DefaultConfirmTTL, "how long a confirmation of a destructive call stays valid")
+	env["confirm-ttl"] = "PCI_MCP_CONFIRM_TTL"
 	return env
 }
 
@@ -114,6 +123,8 @@ func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func
 	c.qualysUsername = getenv(envQualysUsername)
 	c.qualysPassword = getenv(envQualysPassword)
 	c.qualysURL = getenv(envQualysURL)
+	c.stateKey = getenv(envStateKey)
+	c.auditLog = getenv(envAuditLog)
 	c.haloAPIKey = getenv(envHaloAPIKey)
 	c.haloURL = getenv(envHaloURL)
 	return c.validate()
@@ -132,6 +143,12 @@ func (c *config) validate() error {
 	}
 	if c.upstream.timeout <= 0 {
 		return usageError("--upstream-timeout must be positive")
+	}
+	if c.confirmTTL < 10*time.Second || c.confirmTTL > 24*time.Hour {
+		return usageError("--confirm-ttl must be between 10s and 24h")
+	}
+	if c.stateKey != "" && len(c.stateKey) < tools.MinStateKeyLen {
+		return usageError("%s must be at least %d bytes; generate one with `openssl rand -hex 32`", envStateKey, tools.MinStateKeyLen)
 	}
 	if c.upstream.concurrency < 1 {
 		return usageError("--upstream-concurrency must be at least 1")

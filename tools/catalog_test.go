@@ -1,0 +1,165 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// -update rewrites schemas/ and the README tool table from the catalog
+// (make schemas).
+var update = flag.Bool("update", false, "rewrite schemas/ and the README tool table from the catalog")
+
+const schemaDir = "../schemas"
+
+// TestToolsListOverMCP checks what a client sees in tools/list: every tool
+// with a title, a description, both schemas and all four annotations set.
+func TestToolsListOverMCP(t *testing.T) {
+	env := newTestEnv(t)
+	res, err := env.client.ListTools(t.Context(), mcp.ListToolsRequest{})
+	require.NoError(t, err)
+	require.Len(t, res.Tools, len(qualysTools()))
+
+	raw, err := json.Marshal(res)
+	require.NoError(t, err)
+	var wire struct {
+		Tools []map[string]json.RawMessage `json:"tools"`
+	}
+	require.NoError(t, json.Unmarshal(raw, &wire))
+	for _, tool := range wire.Tools {
+		var name string
+		require.NoError(t, json.Unmarshal(tool["name"], &name))
+		t.Run(name, func(t *testing.T) {
+			for _, key := range []string{"title", "description", "inputSchema", "outputSchema", "annotations"} {
+				assert.Contains(t, tool, key)
+			}
+			var hints map[string]any
+			require.NoError(t, json.Unmarshal(tool["annotations"], &hints))
+			for _, h := range []string{"readOnlyHint", "destructiveHint", "idempotentHint", "openWorldHint"} {
+				assert.IsType(t, true, hints[h], "%s must be set explicitly", h)
+			}
+			var input map[string]any
+			require.NoError(t, json.Unmarshal(tool["inputSchema"], &input))
+			assert.Equal(t, "object", input["type"])
+			for _, k := range []string{"anyOf", "oneOf", "allOf"} {
+				assert.NotContains(t, input, k, "top-level %s makes some clients reject the whole tool list", k)
+			}
+			var output map[string]any
+			require.NoError(t, json.Unmarshal(tool["outputSchema"], &output))
+			assert.Equal(t, "object", output["type"])
+		})
+	}
+}
+
+// TestAnnotationsMatchBehaviour keeps the hints honest: read tools are the
+// only read-only ones, and only the guarded tools are destructive.
+func TestAnnotationsMatchBehaviour(t *testing.T) {
+	for _, tool := range Catalog() {
+		isRead := strings.HasPrefix(tool.Name, "qualys_get_") || strings.HasPrefix(tool.Name, "qualys_list_") ||
+			strings.HasPrefix(tool.Name, "halo_get_") || strings.HasPrefix(tool.Name, "halo_list_") ||
+			tool.Name == "qualys_compliance_summary" || tool.Name == "halo_pci_summary" ||
+			strings.HasPrefix(tool.Name, "halo_pci_list_") || strings.HasPrefix(tool.Name, "halo_pci_get_") ||
+			// A GET that submits nothing: it opens an attestation id and lists
+			// what blocks it, so --read-only still shows the blockers.
+			tool.Name == "halo_pci_start_attestation"
+		assert.Equal(t, isRead, tool.ReadOnly(), "%s readOnlyHint", tool.Name)
+		isRemoval := strings.Contains(tool.Name, "_remove_") || tool.Name == "halo_pci_attest"
+		assert.Equal(t, isRemoval, tool.Destructive(), "%s destructiveHint", tool.Name)
+		assert.True(t, hint(tool.Annotations.OpenWorldHint), "%s reaches a third-party API", tool.Name)
+	}
+}
+
+func TestCatalogNamesAreUniqueAndPrefixed(t *testing.T) {
+	seen := map[string]bool{}
+	for _, tool := range Catalog() {
+		assert.False(t, seen[tool.Name], "duplicate tool %s", tool.Name)
+		seen[tool.Name] = true
+		assert.True(t, strings.HasPrefix(tool.Name, string(tool.Toolset)+"_"), "%s is in toolset %s", tool.Name, tool.Toolset)
+	}
+}
+
+// TestSchemaFiles keeps schemas/ in step with the catalog: a stale, missing
+// or left-over file fails, so every change to the tool surface shows in
+// review. Regenerate with `make schemas`.
+func TestSchemaFiles(t *testing.T) {
+	want := map[string][]byte{}
+	for _, tool := range Catalog() {
+		want[tool.Name+".input.json"] = prettySchema(t, tool.InputSchema)
+		want[tool.Name+".output.json"] = prettySchema(t, tool.OutputSchema)
+	}
+	if *update {
+		require.NoError(t, os.MkdirAll(schemaDir, 0o755))
+		entries, _ := os.ReadDir(schemaDir)
+		for _, e := range entries {
+			if _, ok := want[e.Name()]; !ok && strings.HasSuffix(e.Name(), ".json") {
+				require.NoError(t, os.Remove(filepath.Join(schemaDir, e.Name())))
+			}
+		}
+		for name, data := range want {
+			require.NoError(t, os.WriteFile(filepath.Join(schemaDir, name), data, 0o644))
+		}
+	}
+	entries, err := os.ReadDir(schemaDir)
+	require.NoError(t, err, "run `make schemas`")
+	for _, e := range entries {
+		if !strings.HasSuffix(e.Name(), ".json") {
+			continue
+		}
+		_, ok := want[e.Name()]
+		assert.True(t, ok, "schemas/%s belongs to no tool; run `make schemas`", e.Name())
+	}
+	names := make([]string, 0, len(want))
+	for name := range want {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		got, err := os.ReadFile(filepath.Join(schemaDir, name))
+		if !assert.NoError(t, err, "schemas/%s is missing; run `make schemas`", name) {
+			continue
+		}
+		assert.Equal(t, string(want[name]), string(got), "schemas/%s is stale; run `make schemas`", name)
+	}
+}
+
+func prettySchema(t *testing.T, schema json.RawMessage) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	require.NoError(t, json.Indent(&buf, schema, "", "  "))
+	buf.WriteByte('\n')
+	return buf.Bytes()
+}
+
+const (
+	readmePath       = "../README.md"
+	tableBeginMarker = "<!-- tools:begin (generated by `make schemas`) -->"
+	tableEndMarker   = "<!-- tools:end -->"
+)
+
+// TestReadmeToolTable keeps the README's tool table generated from the
+// catalog, so it cannot drift.
+func TestReadmeToolTable(t *testing.T) {
+	data, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	text := string(data)
+	begin := strings.Index(text, tableBeginMarker)
+	end := strings.Index(text, tableEndMarker)
+	require.True(t, begin >= 0 && end > begin, "README.md needs the %q and %q markers", tableBeginMarker, tableEndMarker)
+	want := "\n" + ToolTable(Catalog()) + "\n"
+	got := text[begin+len(tableBeginMarker) : end]
+	if *update && got != want {
+		text = text[:begin+len(tableBeginMarker)] + want + text[end:]
+		require.NoError(t, os.WriteFile(readmePath, []byte(text), 0o644))
+		got = want
+	}
+	assert.Equal(t, want, got, "README tool table is stale; run `make schemas`")
+}

@@ -1,0 +1,311 @@
+package tools
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// This file is the confirmation guard's one path: every destructive tool is
+// built with newGuardedTool and nothing else can reach its handler. A call
+// executes only after a person's explicit yes, through one of two routes:
+//
+//   - the client supports form elicitation: ask, with the preview as the
+//     message, and execute only on accept with confirm: true (and, for an
+//     attestation, a matching signature). Sessions on 2025-06-18/2025-11-25
+//     get an elicitation/create; 2026-07-28 clients get an input request and
+//     come back with the answer and our signed request state.
+//   - it does not: the first call returns the preview and a signed,
+//     single-use confirmation token, and sends nothing; the assistant shows
+//     the preview and calls again with the token once the person agrees.
+
+// confirmKey names the confirmation question in multi-round-trip requests.
+const confirmKey = "confirm"
+
+// Statuses of a destructive tool's result.
+const (
+	statusDone                 = "done"
+	statusConfirmationRequired = "confirmation_required"
+	statusCancelled            = "cancelled"
+)
+
+// guardedOutput is the structured result of every destructive tool.
+type guardedOutput[T any] struct {
+	Status  string   `json:"status" jsonschema:"enum=done,enum=confirmation_required,enum=cancelled"`
+	Preview *Preview `json:"preview,omitempty"`
+	// ConfirmationToken is passed back, with the same arguments, once the
+	// user has agreed to the preview.
+	ConfirmationToken string `json:"confirmation_token,omitempty"`
+	ExpiresAt         string `json:"expires_at,omitempty" jsonschema:"format=date-time"`
+	// ConfirmedBy says how the user confirmed: elicitation or token.
+	ConfirmedBy string `json:"confirmed_by,omitempty"`
+	Result      *T     `json:"result,omitempty"`
+}
+
+// confirmationInput is embedded in every destructive tool's input.
+type confirmationInput struct {
+	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Only after the user agreed to the preview: the token from the previous call."`
+}
+
+func (c confirmationInput) confirmationToken() string { return c.ConfirmationToken }
+
+// confirmable is implemented by destructive tools' inputs.
+type confirmable interface {
+	confirmationToken() string
+}
+
+// guardSpec is what the guard needs to know about a destructive tool.
+type guardSpec[In any] struct {
+	// preview describes exactly what the call will send.
+	preview func(d *Deps, in *In) Preview
+	// signature, when set, is the name the person must type to sign.
+	signature func(in *In) string
+}
+
+// newGuardedTool builds a destructive tool: its handler runs only after the
+// guard has a person's explicit yes.
+func newGuardedTool[In any, Out any](s spec, g guardSpec[In], run runFunc[In, Out]) Tool {
+	return buildTool[In, guardedOutput[Out]](s, func(ctx context.Context, d *Deps, c toolCall, in *In) *mcp.CallToolResult {
+		return confirmThenRun(ctx, d, c, g, in, run)
+	})
+}
+
+// confirmThenRun is the guard's decision for one call.
+func confirmThenRun[In, Out any](ctx context.Context, d *Deps, c toolCall, g guardSpec[In], in *In, run runFunc[In, Out]) *mcp.CallToolResult {
+	conf, ok := any(in).(confirmable)
+	if !ok || d.Guard == nil {
+		// Fail closed: a destructive tool built without a way to confirm, or
+		// served without a guard, never executes.
+		return errorText(fmt.Sprintf("%s cannot be confirmed in this server; nothing was sent.", c.tool.Name))
+	}
+	preview := g.preview(d, in)
+	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: sessionID(ctx)}
+	if g.signature != nil {
+		q.signature = g.signature(in)
+	}
+	execute := func(method string) *mcp.CallToolResult {
+		out, err := run(ctx, d, in)
+		d.Audit.record(ctx, d, c.tool, in, method, err)
+		if err != nil {
+			return d.errorResult(c.spec, err)
+		}
+		return d.structuredResult(&guardedOutput[Out]{Status: statusDone, Preview: &preview, ConfirmedBy: method, Result: out})
+	}
+	refused := func(method string, err error) *mcp.CallToolResult {
+		q.audit(method, "refused", err)
+		return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
+	}
+
+	// Second call of the token route.
+	if token := conf.confirmationToken(); token != "" {
+		claims, err := d.Guard.verify(token, purposeToken, c.tool.Name, q.digest, q.session)
+		if err != nil {
+			return refused(confirmedToken, err)
+		}
+		if !d.Guard.consume(claims) {
+			return refused(confirmedToken, errTokenUsed)
+		}
+		return execute(confirmedToken)
+	}
+
+	// A 2026-07-28 client coming back with the answer to our question.
+	params := c.req.Params
+	if params.RequestState != "" || len(params.InputResponses) > 0 {
+		if params.RequestState == "" {
+			return refused(confirmedElicitation, errors.New("an answer arrived without the request state this server issued with its question"))
+		}
+		claims, err := d.Guard.verify(params.RequestState, purposeState, c.tool.Name, q.digest, q.session)
+		if err != nil {
+			return refused(confirmedElicitation, err)
+		}
+		if !d.Guard.consume(claims) {
+			return refused(confirmedElicitation, errTokenUsed)
+		}
+		return q.decide(server.ElicitationResponse(params.InputResponses, confirmKey), nil, execute)
+	}
+
+	switch elicitationSupport(ctx) {
+	case elicitByInputRequest:
+		state, _ := d.Guard.issue(purposeState, c.tool.Name, q.digest, q.session)
+		q.audit(confirmedElicitation, "confirmation_requested", nil)
+		return server.NewInputRequestBuilder(state).Elicit(confirmKey, q.question()).ToolResult()
+	case elicitByRequest:
+		srv := server.ServerFromContext(ctx)
+		if srv == nil {
+			return refused(confirmedElicitation, errors.New("the session cannot be asked"))
+		}
+		askCtx, cancel := context.WithTimeout(ctx, d.Guard.TTL())
+		defer cancel()
+		answer, err := srv.RequestElicitation(askCtx, mcp.ElicitationRequest{
+			Request: mcp.Request{Method: string(mcp.MethodElicitationCreate)},
+			Params:  q.question(),
+		})
+		if err != nil && errors.Is(askCtx.Err(), context.DeadlineExceeded) && ctx.Err() == nil {
+			err = fmt.Errorf("the user did not answer the confirmation question within %s", d.Guard.TTL())
+		}
+		return q.decide(answer, err, execute)
+	}
+
+	token, expires := d.Guard.issue(purposeToken, c.tool.Name, q.digest, q.session)
+	q.audit(confirmedNone, statusConfirmationRequired, nil)
+	out := guardedOutput[Out]{Status: statusConfirmationRequired, Preview: &preview, ConfirmationToken: token, ExpiresAt: expires.UTC().Format(time.RFC3339)}
+	res := d.structuredResult(&out)
+	instructions := fmt.Sprintf("Nothing was sent yet. Show this preview to the user and ask whether to proceed:\n\n%s\n\n"+
+		"Only if the user explicitly agrees, call %s again with exactly the same arguments plus \"confirmation_token\": %q (valid until %s, once). "+
+		"If they do not agree, do not call again.",
+		preview.Text(), c.tool.Name, token, out.ExpiresAt)
+	res.Content = append([]mcp.Content{mcp.NewTextContent(instructions)}, res.Content...)
+	return res
+}
+
+// confirmation is one pending question.
+type confirmation struct {
+	ctx       context.Context
+	d         *Deps
+	c         toolCall
+	preview   Preview
+	digest    string
+	session   string
+	signature string
+}
+
+// question is the elicitation: the preview as the message, a required
+// boolean confirm and, for a signed statement, the signer's name.
+func (q confirmation) question() mcp.ElicitationParams {
+	props := map[string]any{
+		"confirm": map[string]any{
+			"type":        "boolean",
+			"title":       "Confirm",
+			"description": "Send exactly this to " + q.preview.Provider,
+		},
+	}
+	required := []string{"confirm"}
+	message := q.preview.Text()
+	if q.signature != "" {
+		props["signature"] = map[string]any{
+			"type":        "string",
+			"title":       "Signature",
+			"description": "Type your full name (" + q.signature + ") to sign",
+			"maxLength":   200,
+		}
+		required = append(required, "signature")
+		message += "\nTo sign, type your full name: " + q.signature + "."
+	}
+	return mcp.ElicitationParams{
+		Mode:    mcp.ElicitationModeForm,
+		Message: message,
+		RequestedSchema: map[string]any{
+			"type":       "object",
+			"properties": props,
+			"required":   required,
+		},
+	}
+}
+
+// decide acts on the person's answer: only accept with confirm: true (and a
+// matching signature) executes.
+func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute func(string) *mcp.CallToolResult) *mcp.CallToolResult {
+	provider := q.c.spec.toolset.provider()
+	fail := func(reason string) *mcp.CallToolResult {
+		q.audit(confirmedElicitation, "refused", errors.New(reason))
+		return errorText(fmt.Sprintf("%s was not executed: %s. Nothing was sent to %s.", q.c.tool.Name, reason, provider))
+	}
+	switch {
+	case err != nil:
+		return fail("the confirmation question failed: " + err.Error())
+	case answer == nil:
+		return fail("no answer to the confirmation question came back")
+	}
+	switch answer.Action {
+	case mcp.ElicitationResponseActionDecline, mcp.ElicitationResponseActionCancel:
+		q.audit(confirmedElicitation, statusCancelled, nil)
+		verb := "declined"
+		if answer.Action == mcp.ElicitationResponseActionCancel {
+			verb = "cancelled"
+		}
+		res := q.d.structuredResult(&guardedOutput[struct{}]{Status: statusCancelled, Preview: &q.preview})
+		res.Content = append([]mcp.Content{mcp.NewTextContent(fmt.Sprintf(
+			"Cancelled: the user %s the confirmation. Nothing was sent to %s.", verb, provider))}, res.Content...)
+		return res
+	case mcp.ElicitationResponseActionAccept:
+	default:
+		return fail(fmt.Sprintf("the answer %q is not accept, decline or cancel", answer.Action))
+	}
+	content, _ := answer.Content.(map[string]any)
+	confirmed, isBool := content["confirm"].(bool)
+	switch {
+	case !isBool:
+		return fail("the answer did not include confirm: true")
+	case !confirmed:
+		return fail("the user did not confirm (confirm was false)")
+	}
+	if q.signature != "" {
+		signed, _ := content["signature"].(string)
+		if !strings.EqualFold(strings.TrimSpace(signed), strings.TrimSpace(q.signature)) {
+			return fail(fmt.Sprintf("the signature %q does not match attest_person_name %q", strings.TrimSpace(signed), q.signature))
+		}
+	}
+	return execute(confirmedElicitation)
+}
+
+func (q confirmation) audit(method, outcome string, err error) {
+	e := AuditEntry{
+		Tool: q.c.tool.Name, Provider: string(q.c.tool.Toolset), Account: q.preview.Account, Session: q.session,
+		Targets: q.preview.Items, ArgsDigest: q.digest, Confirmation: method, Outcome: outcome,
+	}
+	if q.preview.Attestation != nil {
+		e.Targets = []string{"report: " + q.preview.Attestation.ReportName, "signed by: " + q.preview.Attestation.PersonName}
+	}
+	if err != nil {
+		e.Detail = err.Error()
+	}
+	q.d.Audit.Write(e)
+}
+
+// How the client in this call can be asked.
+type elicitationRoute int
+
+const (
+	elicitNone           elicitationRoute = iota
+	elicitByRequest                       // elicitation/create on the session (2025-06-18, 2025-11-25)
+	elicitByInputRequest                  // an input_required result (2026-07-28)
+)
+
+// elicitationSupport reports whether, and how, the calling client can show a
+// form to its user. Capabilities come from the request on 2026-07-28 and
+// from initialize before; form mode is what an empty elicitation capability
+// means.
+func elicitationSupport(ctx context.Context) elicitationRoute {
+	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
+		if supportsForm(info.ClientCapabilities) {
+			return elicitByInputRequest
+		}
+		return elicitNone
+	}
+	session := server.ClientSessionFromContext(ctx)
+	withInfo, ok := session.(server.SessionWithClientInfo)
+	if !ok {
+		return elicitNone
+	}
+	if _, canAsk := session.(server.SessionWithElicitation); !canAsk {
+		return elicitNone
+	}
+	caps := withInfo.GetClientCapabilities()
+	if supportsForm(&caps) {
+		return elicitByRequest
+	}
+	return elicitNone
+}
+
+func supportsForm(caps *mcp.ClientCapabilities) bool {
+	if caps == nil || caps.Elicitation == nil {
+		return false
+	}
+	e := caps.Elicitation
+	return e.Form != nil || e.URL == nil
+}

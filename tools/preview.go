@@ -1,0 +1,109 @@
+package tools
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Preview is exactly what a destructive call will send, for the person who
+// must agree to it first.
+type Preview struct {
+	Provider string `json:"provider"`
+	// Account is the upstream account the change applies to.
+	Account string `json:"account"`
+	// Action says what will happen, e.g. "remove 2 hosts from PCI scope".
+	Action string `json:"action"`
+	// Items are every host or virtual host, in the order they will be sent.
+	Items       []string            `json:"items,omitempty"`
+	Attestation *AttestationPreview `json:"attestation,omitempty"`
+	// Notice is the plain consequence of saying yes.
+	Notice string `json:"notice"`
+}
+
+// AttestationPreview is the signed statement an attestation submits.
+type AttestationPreview struct {
+	ReportName  string            `json:"report_name"`
+	PersonName  string            `json:"attest_person_name"`
+	PersonTitle string            `json:"attest_person_title"`
+	Questions   []QuestionPreview `json:"questions"`
+	Notes       []NotePreview     `json:"notes"`
+}
+
+// QuestionPreview is one attestation question with the answer given.
+type QuestionPreview struct {
+	ID     int    `json:"id"`
+	Text   string `json:"text,omitempty"`
+	Answer string `json:"answer"`
+}
+
+// NotePreview is one note with the response given.
+type NotePreview struct {
+	TargetID int    `json:"target_id"`
+	IssueID  int    `json:"issue_id"`
+	Issue    string `json:"issue,omitempty"`
+	Target   string `json:"target,omitempty"`
+	Secure   bool   `json:"secure"`
+	Response string `json:"response"`
+}
+
+// Text renders the preview for a person: the message of the confirmation
+// question, or what an assistant shows before asking.
+func (p Preview) Text() string {
+	var b strings.Builder
+	account := p.Account
+	if account == "" {
+		account = "unknown account"
+	}
+	fmt.Fprintf(&b, "%s — %s (account: %s)\n", p.Provider, capitalise(p.Action), account)
+	for i, item := range p.Items {
+		fmt.Fprintf(&b, "  %d. %s\n", i+1, item)
+	}
+	if a := p.Attestation; a != nil {
+		fmt.Fprintf(&b, "Report: %s\nSigned by: %s, %s\n", a.ReportName, a.PersonName, a.PersonTitle)
+		if len(a.Questions) > 0 {
+			b.WriteString("Answers:\n")
+		}
+		for _, q := range a.Questions {
+			text := q.Text
+			if text == "" {
+				text = fmt.Sprintf("question %d", q.ID)
+			}
+			fmt.Fprintf(&b, "  Q%d. %s → %s\n", q.ID, text, strings.ToUpper(q.Answer))
+		}
+		if len(a.Notes) > 0 {
+			b.WriteString("Notes:\n")
+		}
+		for _, n := range a.Notes {
+			what := n.Issue
+			if what == "" {
+				what = fmt.Sprintf("issue %d", n.IssueID)
+			}
+			target := n.Target
+			if target == "" {
+				target = fmt.Sprintf("target %d", n.TargetID)
+			}
+			secure := "not secure"
+			if n.Secure {
+				secure = "secure"
+			}
+			fmt.Fprintf(&b, "  %s on %s: marked %s — %q\n", what, target, secure, n.Response)
+		}
+	}
+	b.WriteString(p.Notice)
+	return b.String()
+}
+
+func capitalise(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
+}
+
+// plural returns "1 host" or "3 hosts".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
