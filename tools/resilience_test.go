@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -315,4 +317,43 @@ func TestRetryAfterIsHonoured(t *testing.T) {
 	require.False(t, res.IsError, allText(res))
 	assert.GreaterOrEqual(t, time.Since(start), time.Second)
 	assert.Equal(t, int32(2), f.attempts.Load())
+}
+
+// TestCancellationReachesUpstream: when the client gives up on a call, the
+// request to Qualys is cancelled too, not left running.
+func TestCancellationReachesUpstream(t *testing.T) {
+	started := make(chan struct{})
+	cancelled := make(chan struct{})
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		close(started)
+		select {
+		case <-r.Context().Done():
+			close(cancelled)
+		case <-time.After(time.Minute):
+		}
+	}))
+	t.Cleanup(srv.Close)
+	env := faultEnvWithTimeout(t, srv.URL, time.Minute)
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan *mcp.CallToolResult, 1)
+	go func() {
+		var req mcp.CallToolRequest
+		req.Params.Name = readTool
+		req.Params.Arguments = map[string]any{}
+		res, err := env.client.CallTool(ctx, req)
+		if err != nil {
+			res = mcp.NewToolResultError(err.Error())
+		}
+		done <- res
+	}()
+	<-started
+	cancel()
+	select {
+	case <-cancelled:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the upstream request was not cancelled")
+	}
+	res := <-done
+	assert.True(t, res.IsError, "a cancelled call does not report success")
 }
