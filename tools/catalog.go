@@ -57,6 +57,8 @@ type Tool struct {
 	OutputSchema json.RawMessage
 
 	bind func(*Deps) server.ToolHandlerFunc
+	// decode checks raw arguments exactly as a call would, sending nothing.
+	decode func(raw json.RawMessage) error
 }
 
 // ReadOnly reports the tool's readOnlyHint.
@@ -167,6 +169,10 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 		OutputSchema: schemaFor(new(Out), false),
 	}
 	compiled := compileSchema(s.name, input)
+	t.decode = func(raw json.RawMessage) error {
+		_, err := decodeArguments[In](compiled, raw)
+		return err
+	}
 	t.bind = func(d *Deps) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (result *mcp.CallToolResult, err error) {
 			defer func() {

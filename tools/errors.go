@@ -76,7 +76,7 @@ func describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string 
 	}
 	switch ue.Kind {
 	case upstream.KindTimeout:
-		return fmt.Sprintf("%s did not answer %s in time%s.", provider, s.name, said) + retryLater(s)
+		return fmt.Sprintf("%s did not answer %s in time (%s).", provider, s.name, causeText(ue)) + retryLater(s)
 	case upstream.KindCanceled:
 		return fmt.Sprintf("%s was cancelled before %s answered.", s.name, provider)
 	case upstream.KindNetwork:
