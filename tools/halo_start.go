@@ -13,16 +13,15 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 )
 
-// Bounds on naming the targets that block an attestation: a few lookups at
-// a time, a few dozen at most, and never for long, since the names only make
-// the answer easier to read.
+// Bounds on naming the targets that block an attestation: only those the
+// summary lists, a few lookups at a time, and never for long, since the
+// names only make the answer easier to read.
 const (
-	maxTargetLookups        = 20
-	targetLookupConcurrency = 4
-	targetLookupTimeout     = 10 * time.Second
 	// maxListedInSummary bounds each list in the summary sentence; the full
 	// lists are in the structured answer.
-	maxListedInSummary = 10
+	maxListedInSummary      = 10
+	targetLookupConcurrency = 4
+	targetLookupTimeout     = 10 * time.Second
 )
 
 // haloMsgNoTargetsInScope is Halo's refusal of pci/start when nothing is in
@@ -32,7 +31,7 @@ const haloMsgNoTargetsInScope = "no targets in pci scope"
 // haloBlockingTarget is a target that stands in the way of attesting.
 type haloBlockingTarget struct {
 	TargetID int64  `json:"target_id"`
-	Host     string `json:"host,omitempty" jsonschema_description:"Empty when the target could not be looked up."`
+	Host     string `json:"host,omitempty" jsonschema_description:"Empty when the target was not or could not be looked up."`
 	Name     string `json:"name,omitempty"`
 }
 
@@ -76,7 +75,9 @@ func haloPCIStartAttestation() Tool {
 			return nil, haloStartFailure(err)
 		}
 		d.Attestations.Remember(a)
-		hosts := d.lookUpHaloTargets(ctx, slices.Concat(a.TargetIDsRequireScan, a.TargetIDsHasVuln))
+		hosts := d.lookUpHaloTargets(ctx, slices.Concat(
+			a.TargetIDsRequireScan[:min(len(a.TargetIDsRequireScan), maxListedInSummary)],
+			a.TargetIDsHasVuln[:min(len(a.TargetIDsHasVuln), maxListedInSummary)]))
 		out := &haloStartOutput{
 			CanAttest:          !a.Blocked(),
 			AttestationID:      string(a.ID),
@@ -103,13 +104,13 @@ func haloStartFailure(err error) error {
 	return err
 }
 
-// lookUpHaloTargets reads the targets with the given ids, a few at a time,
-// and returns those it could read. A failed lookup only leaves that target
-// unnamed.
+// lookUpHaloTargets reads the targets with the given ids, each once and a
+// few at a time, and returns those it could read. A failed lookup only leaves
+// that target unnamed.
 func (d *Deps) lookUpHaloTargets(ctx context.Context, ids []upstream.Int) map[int64]*halo.Target {
 	var distinct []int64
 	for _, id := range ids {
-		if !slices.Contains(distinct, int64(id)) && len(distinct) < maxTargetLookups {
+		if !slices.Contains(distinct, int64(id)) {
 			distinct = append(distinct, int64(id))
 		}
 	}
@@ -137,7 +138,8 @@ func (d *Deps) lookUpHaloTargets(ctx context.Context, ids []upstream.Int) map[in
 	return found
 }
 
-// blockingTargets pairs ids with the hosts found for them.
+// blockingTargets pairs ids with the hosts found for them. Targets beyond
+// those the summary lists are not looked up and carry only their id.
 func blockingTargets(ids []upstream.Int, hosts map[int64]*halo.Target) []haloBlockingTarget {
 	out := make([]haloBlockingTarget, len(ids))
 	for i, id := range ids {

@@ -1,8 +1,10 @@
 package tools
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -100,6 +102,37 @@ func TestHaloStartSurvivesAFailedLookup(t *testing.T) {
 	assert.Contains(t, got.Summary, "1 target has vulnerabilities to resolve before you can attest: shop.example.com (id 5).")
 	assert.NotEmpty(t, got.AttestationID)
 	assert.Len(t, got.Questions, 4)
+}
+
+// TestHaloStartLooksUpOnlyWhatItNames: with many blockers, only the targets
+// the summary lists are looked up, from both lists, each once.
+func TestHaloStartLooksUpOnlyWhatItNames(t *testing.T) {
+	var mu sync.Mutex
+	var lookedUp []string
+	env := newHaloEnv(t, haloEnvOptions{wrap: func(http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			if r.URL.Path == "/api/v1/target/get.json" {
+				id := r.URL.Query().Get("target_id")
+				mu.Lock()
+				lookedUp = append(lookedUp, id)
+				mu.Unlock()
+				fmt.Fprintf(w, `{"target":{"target_id":%s,"target":"t%s.example.com","target_name":"T%s"}}`, id, id, id)
+				return
+			}
+			_, _ = io.WriteString(w, `{"id":"6f1c2b7e-3d4a-4e5f-8a9b-0c1d2e3f4a5b","attestation":"text","target_count":20,"target_hosts_oos":0,`+
+				`"target_ids_require_scan":[1,2,3,4,5,6,7,8,9,10,11,12],"target_ids_has_vuln":[3,30,31],"questions":[],"notes":[]}`)
+		})
+	}})
+	var got haloStartResult
+	env.ok(t, "halo_pci_start_attestation", "", &got)
+	assert.ElementsMatch(t, []string{"1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "30", "31"}, lookedUp)
+	assert.Equal(t, haloBlockingTarget{TargetID: 12}, got.TargetsRequireScan[11], "beyond the summary: id only")
+	assert.Equal(t, haloBlockingTarget{TargetID: 31, Host: "t31.example.com", Name: "T31"}, got.TargetsHaveVulns[2])
+	assert.Contains(t, got.Summary, "12 targets must be scanned before you can attest: t1.example.com (id 1), ")
+	assert.Contains(t, got.Summary, "t10.example.com (id 10) and 2 more.")
+	assert.Contains(t, got.Summary, "3 targets have vulnerabilities to resolve before you can attest: t3.example.com (id 3), t30.example.com (id 30) and t31.example.com (id 31).")
+	assert.NotContains(t, got.Summary, "name unavailable")
 }
 
 func TestHaloStartSummary(t *testing.T) {
