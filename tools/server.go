@@ -66,7 +66,7 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithInstructions(instructions(selected)),
-		server.WithLogger(log),
+		server.WithLogger(slog.New(quietHandler{log.Handler()})),
 	}
 	serverOpts = append(serverOpts, opts.ServerOptions...)
 	srv := server.NewMCPServer(ServerName, opts.Version, serverOpts...)
