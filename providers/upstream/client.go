@@ -196,9 +196,13 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 
 	for attempt := 1; ; attempt++ {
 		res := c.attempt(ctx, r, target, payload)
-		c.log.Debug("upstream request",
-			"method", r.Method, "path", r.Path, "attempt", attempt,
-			"status", res.status, "duration", res.duration, "outcome", res.outcome())
+		// Checked first: the arguments would be built, and allocated, on
+		// every call even with debug logging off.
+		if c.log.Enabled(ctx, slog.LevelDebug) {
+			c.log.Debug("upstream request",
+				"method", r.Method, "path", r.Path, "attempt", attempt,
+				"status", res.status, "duration", res.duration, "outcome", res.outcome())
+		}
 		if res.err == nil {
 			return res.body, nil
 		}
