@@ -13,9 +13,11 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	validator "github.com/santhosh-tekuri/jsonschema/v6"
 
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
@@ -168,9 +170,13 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 		InputSchema:  input,
 		OutputSchema: schemaFor(new(Out), false),
 	}
-	compiled := compileSchema(s.name, input)
+	// Compiled on first use, not at start-up: compiling every input schema
+	// took about a third of building the catalog, which every client launch
+	// waits for (BENCHMARKS.md). TestEveryInputSchemaCompiles keeps a bad
+	// schema from waiting until its first call.
+	compiled := sync.OnceValue(func() *validator.Schema { return compileSchema(s.name, input) })
 	t.decode = func(raw json.RawMessage) error {
-		_, err := decodeArguments[In](compiled, raw)
+		_, err := decodeArguments[In](compiled(), raw)
 		return err
 	}
 	t.bind = func(d *Deps) server.ToolHandlerFunc {
@@ -181,7 +187,7 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 					result, err = errorText(fmt.Sprintf("%s failed with an internal error; nothing more is known. The server keeps running: try again, and report this if it repeats.", s.name)), nil
 				}
 			}()
-			in, err := decodeArguments[In](compiled, rawArguments(req))
+			in, err := decodeArguments[In](compiled(), rawArguments(req))
 			if err != nil {
 				if t.Mutating() {
 					d.Audit.rejected(ctx, d, t, "invalid_arguments", err)

@@ -16,13 +16,15 @@ func (d *Deps) structuredResult(out any) *mcp.CallToolResult {
 		// Every output type marshals; reaching this is a programming error.
 		panic(fmt.Sprintf("encoding tool result: %v", err))
 	}
-	if d.Redactor.Contains(string(data)) {
+	text := string(data)
+	if d.Redactor.Contains(text) {
 		// Defence in depth: no provider answer should echo a credential, but
 		// if one ever does, it stops here.
-		data = []byte(d.Redactor.Redact(string(data)))
+		text = d.Redactor.Redact(text)
+		data = []byte(text)
 	}
 	return &mcp.CallToolResult{
-		Content:           []mcp.Content{mcp.NewTextContent(string(data))},
+		Content:           []mcp.Content{mcp.NewTextContent(text)},
 		StructuredContent: json.RawMessage(data),
 	}
 }
