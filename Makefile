@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test schemas run lint
+.PHONY: help build test schemas run lint bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -14,15 +14,20 @@ help: ## list the targets
 build: ## build bin/pci-mcp
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/pci-mcp
 
-test: ## vet, then every test with the race detector (includes the schema and README drift checks)
+test: ## vet, then every test with the race detector (includes the schema, README and budget checks)
 	$(GO) vet ./...
+	$(GO) vet -tags bench ./...
 	$(GO) test -race -count=1 ./...
+	$(GO) test -count=1 -run Budget ./tools # allocation budgets: the race detector changes the counts
 
 schemas: ## regenerate schemas/ and the README tool table from the catalog
 	$(GO) test ./tools -run 'TestSchemaFiles|TestReadmeToolTable' -count=1 -update
 
 run: build ## run pci-mcp over stdio with the environment's credentials
 	./$(BIN)
+
+bench: build ## measure start-up, context cost, per-call overhead and HTTP load, and the hot paths (BENCHMARKS.md)
+	./.ci/bench $(BIN)
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
@@ -36,3 +41,4 @@ fuzz: ## run each fuzz target for FUZZTIME (default 10s)
 	$(GO) test ./providers/qualys -run '^$$' -fuzz '^FuzzParseHost$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./providers/qualys -run '^$$' -fuzz '^FuzzVirtualHost$$' -fuzztime $(FUZZTIME)
 	$(GO) test ./tools -run '^$$' -fuzz '^FuzzToolArguments$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./providers/upstream -run '^$$' -fuzz '^FuzzUnquote$$' -fuzztime $(FUZZTIME)

@@ -1,0 +1,734 @@
+//go:build bench
+
+// The measurement harness behind `make bench` (see BENCHMARKS.md). It runs
+// the built pci-mcp binary as an MCP client would, against a fake Qualys and
+// Halo on loopback that answer at once, so what it times is pci-mcp's own
+// cost. Each test appends a Markdown section to the report; timings are
+// reported, never asserted, since the machine is shared.
+//
+//	go test -tags bench -run '^TestBench' -count=1 ./cmd/pci-mcp -args -bench.bin=$PWD/bin/pci-mcp
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tiktoken-go/tokenizer"
+)
+
+var (
+	benchBin    = flag.String("bench.bin", "", "pci-mcp binary to measure (default: built from this package)")
+	benchReport = flag.String("bench.report", "", "file the Markdown report is appended to (default: stdout)")
+	benchStarts = flag.Int("bench.starts", 30, "cold starts to time")
+	benchCalls  = flag.Int("bench.calls", 3000, "tool calls to time per tool, each paired with a direct request")
+)
+
+// report appends one Markdown section to the report.
+func report(t *testing.T, format string, args ...any) {
+	t.Helper()
+	text := fmt.Sprintf(format, args...)
+	if *benchReport == "" {
+		fmt.Print(text)
+		return
+	}
+	f, err := os.OpenFile(*benchReport, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := io.WriteString(f, text); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// binary is the pci-mcp under test: -bench.bin, or a fresh build.
+func binary(t *testing.T) string {
+	t.Helper()
+	if *benchBin != "" {
+		return *benchBin
+	}
+	bin, err := buildBinary()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return bin
+}
+
+// The fake upstream's answers: a finished Qualys scan and a Halo summary,
+// shaped as the providers document them.
+const (
+	benchScanID      = 4242
+	benchScanDetails = `{"responseApiVersion":"V1","data":{"title":"Q3 external scan","startedOn":"May 26, 2025 at 06:49 AM GMT",` +
+		`"launchedBy":"merchant","duration":"00:12:31","activeHosts":"12","launchType":"On Demand","bandwidth":"Medium",` +
+		`"scanStatus":"Finished","target":"203.0.113.10-203.0.113.21, 2001:db8::10","scanType":"IP","compliance":"Pass"}}`
+	benchHaloSummary = `{"report_count":4,"last_report_id":127346,"status":"pending"}`
+
+	benchQualysUser     = "bench-merchant"
+	benchQualysPassword = "bench-password"
+	benchHaloKey        = "bench-halo-key"
+)
+
+// fakeProviders answers the requests the measured tools send, at once.
+func fakeProviders(t *testing.T) *httptest.Server {
+	t.Helper()
+	mux := http.NewServeMux()
+	answer := func(body string) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = io.WriteString(w, body)
+		}
+	}
+	mux.Handle("GET /pci/scan/{id}/details", answer(benchScanDetails))
+	mux.Handle("GET /api/v1/pci/summary.json", answer(benchHaloSummary))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// benchEnv configures both providers against the fake, and nothing else.
+func benchEnv(fakeURL string) []string {
+	return []string{
+		"QUALYS_USERNAME=" + benchQualysUser, "QUALYS_PASSWORD=" + benchQualysPassword, "QUALYS_PCI_URL=" + fakeURL,
+		"HALO_API_KEY=" + benchHaloKey, "HALO_API_URL=" + fakeURL + "/api/v1",
+	}
+}
+
+// stdioPeer is a minimal MCP client on the binary's stdin and stdout: one
+// request at a time, lines in and out, so the client adds next to nothing to
+// what is timed.
+type stdioPeer struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	stdout *bufio.Reader
+	lastID int
+}
+
+func startPeer(bin string, env []string) (*stdioPeer, error) {
+	cmd := exec.Command(bin)
+	cmd.Env = env
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	// stderr (the log) goes to /dev/null.
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	return &stdioPeer{cmd: cmd, stdin: stdin, stdout: bufio.NewReaderSize(stdout, 64<<10)}, nil
+}
+
+// send writes a request and returns its id.
+func (p *stdioPeer) send(method, params string) (int, error) {
+	p.lastID++
+	line := `{"jsonrpc":"2.0","id":` + strconv.Itoa(p.lastID) + `,"method":"` + method + `","params":` + params + "}\n"
+	_, err := io.WriteString(p.stdin, line)
+	return p.lastID, err
+}
+
+func (p *stdioPeer) notify(method string) error {
+	_, err := io.WriteString(p.stdin, `{"jsonrpc":"2.0","method":"`+method+`"}`+"\n")
+	return err
+}
+
+// rpcResponse is the part of a JSON-RPC response the harness checks.
+type rpcResponse struct {
+	ID     *int            `json:"id"`
+	Result json.RawMessage `json:"result"`
+	Error  *struct {
+		Message string `json:"message"`
+	} `json:"error"`
+}
+
+// await reads lines until the response to id, and returns it with the time
+// its line arrived (before the harness parses it).
+func (p *stdioPeer) await(id int) ([]byte, time.Time, error) {
+	for {
+		line, err := p.stdout.ReadBytes('\n')
+		arrived := time.Now()
+		if err != nil {
+			return nil, arrived, fmt.Errorf("reading the response to request %d: %w", id, err)
+		}
+		var res rpcResponse
+		if err := json.Unmarshal(line, &res); err != nil {
+			return nil, arrived, fmt.Errorf("response to request %d: %w: %s", id, err, line)
+		}
+		if res.ID == nil || *res.ID != id {
+			continue // a notification or another request's answer
+		}
+		if res.Error != nil {
+			return nil, arrived, fmt.Errorf("request %d failed: %s", id, res.Error.Message)
+		}
+		return res.Result, arrived, nil
+	}
+}
+
+func (p *stdioPeer) call(method, params string) ([]byte, error) {
+	id, err := p.send(method, params)
+	if err != nil {
+		return nil, err
+	}
+	res, _, err := p.await(id)
+	return res, err
+}
+
+// close ends the session as a client does, by closing stdin.
+func (p *stdioPeer) close() error {
+	_ = p.stdin.Close()
+	return p.cmd.Wait()
+}
+
+const initializeParams = `{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"pci-mcp-bench","version":"1"}}`
+
+// initialize performs the handshake.
+func (p *stdioPeer) initialize() error {
+	if _, err := p.call("initialize", initializeParams); err != nil {
+		return err
+	}
+	return p.notify("notifications/initialized")
+}
+
+// procStatus reads a kB field (VmRSS, VmHWM) of /proc/PID/status, in bytes.
+func procStatus(pid int, field string) (int64, error) {
+	data, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")), 10, 64)
+			return kb << 10, err
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, field)
+}
+
+// durations summarises a sample.
+type durations []time.Duration
+
+func (d durations) sorted() durations {
+	s := slices.Clone(d)
+	slices.Sort(s)
+	return s
+}
+
+// quantile is the nearest-rank quantile q (0 < q ≤ 1).
+func (d durations) quantile(q float64) time.Duration {
+	s := d.sorted()
+	rank := int(q*float64(len(s))+0.999999) - 1
+	return s[max(0, min(rank, len(s)-1))]
+}
+
+func (d durations) median() time.Duration { return d.quantile(0.5) }
+func (d durations) max() time.Duration    { return slices.Max(d) }
+func (d durations) min() time.Duration    { return slices.Min(d) }
+
+// ms renders a duration in milliseconds with three decimals.
+func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float64(time.Millisecond)) }
+
+func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// TestBenchColdStart times process start → initialize result and → first
+// tools/list result over stdio, with both providers configured.
+func TestBenchColdStart(t *testing.T) {
+	bin := binary(t)
+	fake := fakeProviders(t)
+	env := benchEnv(fake.URL)
+	runs := *benchStarts
+	var toInit, toList durations
+	var rss, hwm []int64
+	for i := 0; i < runs+1; i++ {
+		start := time.Now()
+		p, err := startPeer(bin, env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		id, err := p.send("initialize", initializeParams)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, initAt, err := p.await(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := p.notify("notifications/initialized"); err != nil {
+			t.Fatal(err)
+		}
+		if id, err = p.send("tools/list", "{}"); err != nil {
+			t.Fatal(err)
+		}
+		list, listAt, err := p.await(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err1 := procStatus(p.cmd.Process.Pid, "VmRSS")
+		h, err2 := procStatus(p.cmd.Process.Pid, "VmHWM")
+		if err := p.close(); err != nil {
+			t.Fatalf("pci-mcp exited: %v", err)
+		}
+		if err1 != nil || err2 != nil {
+			t.Fatal(err1, err2)
+		}
+		if !bytes.Contains(list, []byte(`"halo_pci_summary"`)) || !bytes.Contains(list, []byte(`"qualys_get_scan"`)) {
+			t.Fatalf("tools/list lacks a provider's tools: %.200s", list)
+		}
+		if i == 0 {
+			continue // the first run warms the page cache
+		}
+		toInit = append(toInit, initAt.Sub(start))
+		toList = append(toList, listAt.Sub(start))
+		rss = append(rss, r)
+		hwm = append(hwm, h)
+	}
+	slices.Sort(rss)
+	slices.Sort(hwm)
+	report(t, "### 1. Cold start over stdio (%d runs, both providers configured)\n\n"+
+		"| from process start to | median | min | max |\n|---|---|---|---|\n"+
+		"| `initialize` result | %s | %s | %s |\n"+
+		"| first `tools/list` result | %s | %s | %s |\n\n"+
+		"Resident memory after the first `tools/list` (idle, stdio): median %s (VmRSS), peak so far %s (VmHWM).\n\n",
+		runs, ms(toInit.median()), ms(toInit.min()), ms(toInit.max()),
+		ms(toList.median()), ms(toList.min()), ms(toList.max()),
+		mib(rss[len(rss)/2]), mib(hwm[len(hwm)/2]))
+}
+
+// TestBenchContextCost measures what the catalog costs a model's context:
+// the bytes and tokens of the full tools/list result and of each tool.
+func TestBenchContextCost(t *testing.T) {
+	fake := fakeProviders(t)
+	p, err := startPeer(binary(t), benchEnv(fake.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	if err := p.initialize(); err != nil {
+		t.Fatal(err)
+	}
+	result, err := p.call("tools/list", "{}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var list struct {
+		Tools []json.RawMessage `json:"tools"`
+	}
+	if err := json.Unmarshal(result, &list); err != nil {
+		t.Fatal(err)
+	}
+	enc, err := tokenizer.Get(tokenizer.O200kBase)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := func(b []byte) int {
+		n, err := enc.Count(string(b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	type row struct {
+		name          string
+		bytes, tokens int
+	}
+	var rows []row
+	for _, raw := range list.Tools {
+		var tool struct {
+			Name string `json:"name"`
+		}
+		if err := json.Unmarshal(raw, &tool); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, row{tool.Name, len(raw), count(raw)})
+	}
+	slices.SortStableFunc(rows, func(a, b row) int { return b.bytes - a.bytes })
+	var b strings.Builder
+	fmt.Fprintf(&b, "### 2. Context cost of `tools/list` (%d tools, both providers)\n\n", len(rows))
+	fmt.Fprintf(&b, "Tokens are counted with OpenAI's o200k_base BPE (github.com/tiktoken-go/tokenizer, vocabulary compiled in); "+
+		"Claude's tokenizer is not public, so treat them as approximate. Characters/4 is shown beside them.\n\n")
+	fmt.Fprintf(&b, "| | bytes | tokens (o200k_base) | bytes/4 |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| **whole `tools/list` result** | **%d** | **%d** | %d |\n", len(result), count(result), len(result)/4)
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| `%s` | %d | %d | %d |\n", r.name, r.bytes, r.tokens, r.bytes/4)
+	}
+	b.WriteString("\n")
+	report(t, "%s", b.String())
+}
+
+// directQualysRequest is the upstream request qualys_get_scan sends, made
+// with net/http alone: the baseline a tool call is compared with.
+func directQualysRequest(c *http.Client, base string) func() error {
+	url := base + "/pci/scan/" + strconv.Itoa(benchScanID) + "/details"
+	return func() error {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("apiVersion", "V1")
+		req.Header.Set("X-Requested-With", "pci-mcp")
+		req.Header.Set("Accept", "application/json")
+		req.SetBasicAuth(benchQualysUser, benchQualysPassword)
+		return doDirect(c, req)
+	}
+}
+
+// directHaloRequest is the upstream request halo_pci_summary sends.
+func directHaloRequest(c *http.Client, base string) func() error {
+	url := base + "/api/v1/pci/summary.json"
+	return func() error {
+		req, err := http.NewRequest(http.MethodGet, url, nil)
+		if err != nil {
+			return err
+		}
+		req.Header.Set("Accept", "application/json")
+		req.Header.Set("x-apikey", benchHaloKey)
+		return doDirect(c, req)
+	}
+}
+
+func doDirect(c *http.Client, req *http.Request) error {
+	res, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		return err
+	}
+	if res.StatusCode != http.StatusOK || len(body) == 0 {
+		return fmt.Errorf("direct request: HTTP %d", res.StatusCode)
+	}
+	return nil
+}
+
+// TestBenchCallOverhead pairs each tool call over stdio with the same
+// upstream request made directly with net/http, alternating them so both
+// see the same machine, and reports what pci-mcp adds.
+func TestBenchCallOverhead(t *testing.T) {
+	fake := fakeProviders(t)
+	p, err := startPeer(binary(t), benchEnv(fake.URL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.close()
+	if err := p.initialize(); err != nil {
+		t.Fatal(err)
+	}
+	direct := &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
+	cases := []struct {
+		tool, args string
+		direct     func() error
+	}{
+		{"qualys_get_scan", `{"scan_id":` + strconv.Itoa(benchScanID) + `}`, directQualysRequest(direct, fake.URL)},
+		{"halo_pci_summary", `{}`, directHaloRequest(direct, fake.URL)},
+	}
+	n := *benchCalls
+	var b strings.Builder
+	fmt.Fprintf(&b, "### 3. Per-call overhead over stdio (%d calls per tool, each paired with a direct request)\n\n", n)
+	b.WriteString("| tool | direct `net/http` median / p99 | `tools/call` over stdio median / p99 | overhead median / p99 | ratio (median) |\n|---|---|---|---|---|\n")
+	for _, c := range cases {
+		params := `{"name":"` + c.tool + `","arguments":` + c.args + `}`
+		callOnce := func() (time.Duration, error) {
+			start := time.Now()
+			id, err := p.send("tools/call", params)
+			if err != nil {
+				return 0, err
+			}
+			res, arrived, err := p.await(id)
+			if err != nil {
+				return 0, err
+			}
+			if bytes.Contains(res, []byte(`"isError":true`)) {
+				return 0, fmt.Errorf("%s: %s", c.tool, res)
+			}
+			return arrived.Sub(start), nil
+		}
+		directOnce := func() (time.Duration, error) {
+			start := time.Now()
+			err := c.direct()
+			return time.Since(start), err
+		}
+		var viaMCP, viaHTTP durations
+		const warmUp = 200
+		for i := 0; i < warmUp+n; i++ {
+			d1, err := directOnce()
+			if err != nil {
+				t.Fatal(err)
+			}
+			d2, err := callOnce()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i >= warmUp {
+				viaHTTP = append(viaHTTP, d1)
+				viaMCP = append(viaMCP, d2)
+			}
+		}
+		fmt.Fprintf(&b, "| `%s` | %s / %s | %s / %s | **%s** / %s | %.1f× |\n", c.tool,
+			ms(viaHTTP.median()), ms(viaHTTP.quantile(0.99)),
+			ms(viaMCP.median()), ms(viaMCP.quantile(0.99)),
+			ms(viaMCP.median()-viaHTTP.median()), ms(viaMCP.quantile(0.99)-viaHTTP.quantile(0.99)),
+			float64(viaMCP.median())/float64(viaHTTP.median()))
+	}
+	b.WriteString("\n")
+	report(t, "%s", b.String())
+}
+
+var (
+	benchSessions = flag.Int("bench.sessions", 50, "concurrent Streamable HTTP sessions")
+	benchLoadFor  = flag.Duration("bench.load", 10*time.Second, "how long the Streamable HTTP load runs")
+)
+
+// freeAddr returns a loopback address nothing listens on.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// httpSession is one MCP client over Streamable HTTP: its session id, if the
+// server gave one, sent back on every request.
+type httpSession struct {
+	client   *http.Client
+	endpoint string
+	id       string
+	next     int
+}
+
+// post sends one JSON-RPC message and returns the response to it, read from
+// a JSON body or from an event stream; a notification returns nil.
+func (s *httpSession) post(method, params string, notification bool) ([]byte, error) {
+	var body string
+	var id int
+	if notification {
+		body = `{"jsonrpc":"2.0","method":"` + method + `"}`
+	} else {
+		s.next++
+		id = s.next
+		body = `{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"method":"` + method + `","params":` + params + `}`
+	}
+	req, err := http.NewRequest(http.MethodPost, s.endpoint, strings.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+	if s.id != "" {
+		req.Header.Set("Mcp-Session-Id", s.id)
+	}
+	res, err := s.client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer res.Body.Close()
+	if sid := res.Header.Get("Mcp-Session-Id"); sid != "" && s.id == "" {
+		s.id = sid
+	}
+	if res.StatusCode/100 != 2 {
+		data, _ := io.ReadAll(io.LimitReader(res.Body, 512))
+		return nil, fmt.Errorf("%s: HTTP %d: %s", method, res.StatusCode, data)
+	}
+	if notification {
+		_, _ = io.Copy(io.Discard, res.Body)
+		return nil, nil
+	}
+	var messages [][]byte
+	if strings.HasPrefix(res.Header.Get("Content-Type"), "text/event-stream") {
+		sc := bufio.NewScanner(res.Body)
+		sc.Buffer(make([]byte, 64<<10), 4<<20)
+		for sc.Scan() {
+			if data, ok := bytes.CutPrefix(sc.Bytes(), []byte("data:")); ok {
+				messages = append(messages, bytes.Clone(bytes.TrimSpace(data)))
+			}
+		}
+		if err := sc.Err(); err != nil {
+			return nil, err
+		}
+	} else {
+		data, err := io.ReadAll(res.Body)
+		if err != nil {
+			return nil, err
+		}
+		messages = append(messages, data)
+	}
+	for _, m := range messages {
+		var r rpcResponse
+		if json.Unmarshal(m, &r) != nil || r.ID == nil || *r.ID != id {
+			continue
+		}
+		if r.Error != nil {
+			return nil, fmt.Errorf("%s: %s", method, r.Error.Message)
+		}
+		return r.Result, nil
+	}
+	return nil, fmt.Errorf("%s: no response to request %d", method, id)
+}
+
+// loadResult is what a load run saw.
+type loadResult struct {
+	calls   int
+	errors  int
+	first   error
+	elapsed time.Duration
+	latency durations
+}
+
+// httpLoad runs sessions concurrent sessions against endpoint for d, each
+// calling tool with args as fast as answers come back.
+func httpLoad(endpoint string, sessions int, d time.Duration, tool, args string) loadResult {
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = sessions
+	client := &http.Client{Transport: transport, Timeout: 30 * time.Second}
+	params := `{"name":"` + tool + `","arguments":` + args + `}`
+	var mu sync.Mutex
+	var total loadResult
+	var wg sync.WaitGroup
+	start := time.Now()
+	deadline := start.Add(d)
+	for range sessions {
+		wg.Go(func() {
+			var mine loadResult
+			mine.latency = make(durations, 0, 4096)
+			s := &httpSession{client: client, endpoint: endpoint}
+			fail := func(err error) {
+				mine.errors++
+				if mine.first == nil {
+					mine.first = err
+				}
+			}
+			_, err := s.post("initialize", initializeParams, false)
+			if err == nil {
+				_, err = s.post("notifications/initialized", "", true)
+			}
+			if err != nil {
+				fail(err)
+			} else {
+				for time.Now().Before(deadline) {
+					t0 := time.Now()
+					res, err := s.post("tools/call", params, false)
+					took := time.Since(t0)
+					switch {
+					case err != nil:
+						fail(err)
+					case bytes.Contains(res, []byte(`"isError":true`)):
+						fail(fmt.Errorf("%s: %s", tool, res))
+					default:
+						mine.calls++
+						mine.latency = append(mine.latency, took)
+					}
+				}
+			}
+			mu.Lock()
+			defer mu.Unlock()
+			total.calls += mine.calls
+			total.errors += mine.errors
+			if total.first == nil {
+				total.first = mine.first
+			}
+			total.latency = append(total.latency, mine.latency...)
+		})
+	}
+	wg.Wait()
+	total.elapsed = time.Since(start)
+	transport.CloseIdleConnections()
+	return total
+}
+
+// TestBenchHTTPLoad serves the binary over Streamable HTTP and loads it with
+// concurrent sessions calling a read tool: throughput, latency, errors, and
+// the server's resident memory idle and at its peak.
+func TestBenchHTTPLoad(t *testing.T) {
+	fake := fakeProviders(t)
+	addr := freeAddr(t)
+	cmd := exec.Command(binary(t), "--transport", "http", "--addr", addr)
+	cmd.Env = benchEnv(fake.URL)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	defer func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-exited:
+		case <-time.After(5 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+	}()
+
+	// Ready when /healthz answers 200.
+	ready := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			exited <- err
+			lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+			report(t, "### 4. Streamable HTTP under load\n\n**Pending**: this binary does not serve `--transport http` yet (`%s`). "+
+				"`make bench` measures it once the HTTP transports are merged.\n\n", lines[len(lines)-1])
+			t.Skipf("pci-mcp --transport http exited: %v: %s", err, stderr.String())
+		default:
+		}
+		res, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			res.Body.Close()
+			if res.StatusCode == http.StatusOK {
+				break
+			}
+		}
+		if time.Now().After(ready) {
+			t.Fatalf("pci-mcp did not become ready on %s: %v; log: %s", addr, err, stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	pid := cmd.Process.Pid
+	idle, err := procStatus(pid, "VmRSS")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	endpoint := "http://" + addr + "/mcp"
+	tool, args := "qualys_get_scan", `{"scan_id":`+strconv.Itoa(benchScanID)+`}`
+	httpLoad(endpoint, *benchSessions, time.Second, tool, args) // warm-up, not reported
+	res := httpLoad(endpoint, *benchSessions, *benchLoadFor, tool, args)
+	peak, err := procStatus(pid, "VmHWM")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.errors > 0 {
+		t.Errorf("%d calls failed; the first: %v", res.errors, res.first)
+	}
+	if res.calls == 0 {
+		t.Fatal("no call succeeded")
+	}
+	report(t, "### 4. Streamable HTTP under load (%d sessions calling `%s` for %s)\n\n"+
+		"| calls/s | p50 | p99 | max | errors | idle RSS after start | peak RSS (VmHWM) |\n|---|---|---|---|---|---|---|\n"+
+		"| %.0f | %s | %s | %s | %d | %s | %s |\n\n",
+		*benchSessions, tool, *benchLoadFor,
+		float64(res.calls)/res.elapsed.Seconds(), ms(res.latency.median()), ms(res.latency.quantile(0.99)), ms(res.latency.max()),
+		res.errors, mib(idle), mib(peak))
+}
