@@ -83,9 +83,49 @@ const (
 	benchHaloKey        = "bench-halo-key"
 )
 
-// fakeProviders answers the requests the measured tools send, at once.
-func fakeProviders(t *testing.T) *httptest.Server {
+// fakeUpstreamEnv makes the test binary the fake upstream's own process
+// (TestFakeUpstreamProcess).
+const fakeUpstreamEnv = "PCI_MCP_BENCH_FAKE_UPSTREAM"
+
+// fakeProviders starts the fake Qualys and Halo in a process of their own
+// and returns their URL. A separate process is what both pci-mcp and the
+// direct net/http baseline reach, as they would reach a real API: a fake in
+// the harness's own process would make the baseline's round trip an
+// in-process hand-off that no real request enjoys.
+func fakeProviders(t *testing.T) string {
 	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestFakeUpstreamProcess$", "-test.count=1")
+	cmd.Env = append(os.Environ(), fakeUpstreamEnv+"=1")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = stdin.Close() // the fake stops when its stdin closes
+		_ = cmd.Wait()
+	})
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil || !strings.HasPrefix(line, "http://") {
+		t.Fatalf("fake upstream did not start: %q %v", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, stdout) }()
+	return strings.TrimSpace(line)
+}
+
+// TestFakeUpstreamProcess is no test: it is the fake upstream's process,
+// started by fakeProviders. It answers the requests the measured tools send
+// at once, prints its URL and serves until its stdin closes.
+func TestFakeUpstreamProcess(t *testing.T) {
+	if os.Getenv(fakeUpstreamEnv) == "" {
+		t.Skip("the fake upstream's own process, started by the harness")
+	}
 	mux := http.NewServeMux()
 	answer := func(body string) http.HandlerFunc {
 		return func(w http.ResponseWriter, _ *http.Request) {
@@ -96,8 +136,9 @@ func fakeProviders(t *testing.T) *httptest.Server {
 	mux.Handle("GET /pci/scan/{id}/details", answer(benchScanDetails))
 	mux.Handle("GET /api/v1/pci/summary.json", answer(benchHaloSummary))
 	srv := httptest.NewServer(mux)
-	t.Cleanup(srv.Close)
-	return srv
+	defer srv.Close()
+	fmt.Println(srv.URL)
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 // benchEnv configures both providers against the fake, and nothing else.
@@ -251,7 +292,7 @@ func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 func TestBenchColdStart(t *testing.T) {
 	bin := binary(t)
 	fake := fakeProviders(t)
-	env := benchEnv(fake.URL)
+	env := benchEnv(fake)
 	runs := *benchStarts
 	var toInit, toList durations
 	var rss, hwm []int64
@@ -300,26 +341,91 @@ func TestBenchColdStart(t *testing.T) {
 	}
 	slices.Sort(rss)
 	slices.Sort(hwm)
+
+	// Where start-up goes: `pci-mcp version` is the process, the Go runtime
+	// and every package's init, without the catalog or the handshake.
+	var version durations
+	for range runs {
+		start := time.Now()
+		if out, err := exec.Command(bin, "version").CombinedOutput(); err != nil {
+			t.Fatalf("pci-mcp version: %v: %s", err, out)
+		}
+		version = append(version, time.Since(start))
+	}
+	inits, initTotal := initTrace(t, bin)
+
 	report(t, "### 1. Cold start over stdio (%d runs, both providers configured)\n\n"+
 		"| from process start to | median | min | max |\n|---|---|---|---|\n"+
 		"| `initialize` result | %s | %s | %s |\n"+
-		"| first `tools/list` result | %s | %s | %s |\n\n"+
+		"| first `tools/list` result | %s | %s | %s |\n"+
+		"| *for comparison:* `pci-mcp version` exits (process, runtime, package init; no catalog) | %s | %s | %s |\n\n"+
+		"Package initialisation (`GODEBUG=inittrace=1`) takes %s in all; the largest: %s.\n\n"+
 		"Resident memory after the first `tools/list` (idle, stdio): median %s (VmRSS), peak so far %s (VmHWM).\n\n",
 		runs, ms(toInit.median()), ms(toInit.min()), ms(toInit.max()),
 		ms(toList.median()), ms(toList.min()), ms(toList.max()),
+		ms(version.median()), ms(version.min()), ms(version.max()),
+		ms(initTotal), strings.Join(inits, ", "),
 		mib(rss[len(rss)/2]), mib(hwm[len(hwm)/2]))
+}
+
+// initTrace runs `pci-mcp version` with the runtime's init trace and
+// returns the three slowest package inits and the total.
+func initTrace(t *testing.T, bin string) ([]string, time.Duration) {
+	t.Helper()
+	cmd := exec.Command(bin, "version")
+	cmd.Env = []string{"GODEBUG=inittrace=1"}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pci-mcp version: %v: %s", err, out)
+	}
+	type pkgInit struct {
+		name  string
+		clock time.Duration
+	}
+	var inits []pkgInit
+	var total time.Duration
+	for _, line := range strings.Split(string(out), "\n") {
+		// init net/http @7.8 ms, 0.037 ms clock, 4712 bytes, 49 allocs
+		f := strings.Fields(line)
+		if len(f) < 7 || f[0] != "init" || f[6] != "clock," {
+			continue
+		}
+		v, err := strconv.ParseFloat(f[4], 64)
+		if err != nil {
+			continue
+		}
+		d := time.Duration(v * float64(time.Millisecond))
+		inits = append(inits, pkgInit{f[1], d})
+		total += d
+	}
+	slices.SortFunc(inits, func(a, b pkgInit) int { return int(b.clock - a.clock) })
+	var top []string
+	for _, in := range inits[:min(3, len(inits))] {
+		top = append(top, fmt.Sprintf("`%s` %s", in.name, ms(in.clock)))
+	}
+	return top, total
 }
 
 // TestBenchContextCost measures what the catalog costs a model's context:
 // the bytes and tokens of the full tools/list result and of each tool.
 func TestBenchContextCost(t *testing.T) {
 	fake := fakeProviders(t)
-	p, err := startPeer(binary(t), benchEnv(fake.URL))
+	p, err := startPeer(binary(t), benchEnv(fake))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer p.close()
-	if err := p.initialize(); err != nil {
+	initResult, err := p.call("initialize", initializeParams)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.notify("notifications/initialized"); err != nil {
+		t.Fatal(err)
+	}
+	var init struct {
+		Instructions string `json:"instructions"`
+	}
+	if err := json.Unmarshal(initResult, &init); err != nil {
 		t.Fatal(err)
 	}
 	result, err := p.call("tools/list", "{}")
@@ -364,6 +470,8 @@ func TestBenchContextCost(t *testing.T) {
 		"Claude's tokenizer is not public, so treat them as approximate. Characters/4 is shown beside them.\n\n")
 	fmt.Fprintf(&b, "| | bytes | tokens (o200k_base) | bytes/4 |\n|---|---|---|---|\n")
 	fmt.Fprintf(&b, "| **whole `tools/list` result** | **%d** | **%d** | %d |\n", len(result), count(result), len(result)/4)
+	fmt.Fprintf(&b, "| *also read by most clients:* `initialize` instructions | %d | %d | %d |\n",
+		len(init.Instructions), count([]byte(init.Instructions)), len(init.Instructions)/4)
 	for _, r := range rows {
 		fmt.Fprintf(&b, "| `%s` | %d | %d | %d |\n", r.name, r.bytes, r.tokens, r.bytes/4)
 	}
@@ -423,7 +531,7 @@ func doDirect(c *http.Client, req *http.Request) error {
 // see the same machine, and reports what pci-mcp adds.
 func TestBenchCallOverhead(t *testing.T) {
 	fake := fakeProviders(t)
-	p, err := startPeer(binary(t), benchEnv(fake.URL))
+	p, err := startPeer(binary(t), benchEnv(fake))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -436,8 +544,8 @@ func TestBenchCallOverhead(t *testing.T) {
 		tool, args string
 		direct     func() error
 	}{
-		{"qualys_get_scan", `{"scan_id":` + strconv.Itoa(benchScanID) + `}`, directQualysRequest(direct, fake.URL)},
-		{"halo_pci_summary", `{}`, directHaloRequest(direct, fake.URL)},
+		{"halo_pci_summary", `{}`, directHaloRequest(direct, fake)},
+		{"qualys_get_scan", `{"scan_id":` + strconv.Itoa(benchScanID) + `}`, directQualysRequest(direct, fake)},
 	}
 	n := *benchCalls
 	var b strings.Builder
@@ -486,6 +594,31 @@ func TestBenchCallOverhead(t *testing.T) {
 			ms(viaMCP.median()), ms(viaMCP.quantile(0.99)),
 			ms(viaMCP.median()-viaHTTP.median()), ms(viaMCP.quantile(0.99)-viaHTTP.quantile(0.99)),
 			float64(viaMCP.median())/float64(viaHTTP.median()))
+	}
+
+	// Where the overhead goes: a ping is the pipe and mcp-go's dispatch
+	// alone; a call with a bad argument adds our decoding and the error
+	// result, but sends nothing upstream.
+	b.WriteString("\nWhere it goes — round trips over the same stdio session that reach no upstream:\n\n" +
+		"| request | median | p99 |\n|---|---|---|\n")
+	for _, r := range []struct{ label, method, params string }{
+		{"`ping` (pipe + JSON-RPC dispatch)", "ping", `{}`},
+		{"`tools/call qualys_get_scan` refused by validation (`scan_id: 0`)", "tools/call", `{"name":"qualys_get_scan","arguments":{"scan_id":0}}`},
+	} {
+		var rt durations
+		for i := 0; i < 200+n; i++ {
+			start := time.Now()
+			id, err := p.send(r.method, r.params)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, arrived, err := p.await(id); err != nil {
+				t.Fatal(err)
+			} else if i >= 200 {
+				rt = append(rt, arrived.Sub(start))
+			}
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s |\n", r.label, ms(rt.median()), ms(rt.quantile(0.99)))
 	}
 	b.WriteString("\n")
 	report(t, "%s", b.String())
@@ -663,7 +796,7 @@ func TestBenchHTTPLoad(t *testing.T) {
 	fake := fakeProviders(t)
 	addr := freeAddr(t)
 	cmd := exec.Command(binary(t), "--transport", "http", "--addr", addr)
-	cmd.Env = benchEnv(fake.URL)
+	cmd.Env = benchEnv(fake)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
