@@ -11,6 +11,7 @@ const synopsis = `pci-mcp — an MCP server for PCI DSS external scanning (Qualy
 
 Usage:
   pci-mcp [flags]            serve MCP (stdio by default)
+  pci-mcp tools [--json]     list the tool catalog with each tool's token cost
   pci-mcp version            print the version
   pci-mcp help               this text`
 
@@ -22,6 +23,8 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		case "version":
 			fmt.Fprintf(stdout, "pci-mcp %s\n", currentVersion())
 			return nil
+		case "tools":
+			return toolsCommand(rest[1:], stdout, stderr)
 		case "help":
 			rest = []string{"--help"}
 		}
