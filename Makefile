@@ -28,3 +28,11 @@ lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
 	$(GO) vet ./...
 	$(GO) run $(STATICCHECK) ./...
+
+FUZZTIME ?= 10s
+
+.PHONY: fuzz
+fuzz: ## run each fuzz target for FUZZTIME (default 10s)
+	$(GO) test ./providers/qualys -run '^$$' -fuzz '^FuzzParseHost$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./providers/qualys -run '^$$' -fuzz '^FuzzVirtualHost$$' -fuzztime $(FUZZTIME)
+	$(GO) test ./tools -run '^$$' -fuzz '^FuzzToolArguments$$' -fuzztime $(FUZZTIME)

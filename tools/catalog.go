@@ -17,6 +17,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 )
@@ -39,7 +40,7 @@ func (ts Toolset) provider() string {
 	case ToolsetQualys:
 		return qualys.ProviderName
 	case ToolsetHalo:
-		return "Halo Security"
+		return halo.ProviderName
 	}
 	return string(ts)
 }
@@ -56,6 +57,8 @@ type Tool struct {
 	OutputSchema json.RawMessage
 
 	bind func(*Deps) server.ToolHandlerFunc
+	// decode checks raw arguments exactly as a call would, sending nothing.
+	decode func(raw json.RawMessage) error
 }
 
 // ReadOnly reports the tool's readOnlyHint.
@@ -166,6 +169,10 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 		OutputSchema: schemaFor(new(Out), false),
 	}
 	compiled := compileSchema(s.name, input)
+	t.decode = func(raw json.RawMessage) error {
+		_, err := decodeArguments[In](compiled, raw)
+		return err
+	}
 	t.bind = func(d *Deps) server.ToolHandlerFunc {
 		return func(ctx context.Context, req mcp.CallToolRequest) (result *mcp.CallToolResult, err error) {
 			defer func() {
@@ -206,7 +213,11 @@ func rawArguments(req mcp.CallToolRequest) json.RawMessage {
 // provider is not configured and its tools are not registered.
 type Deps struct {
 	Qualys *qualys.Client
-	Log    *slog.Logger
+	Halo   *halo.Client
+	// Attestations are the Halo attestations started in this process, for
+	// checking halo_pci_attest's answers before anything is sent.
+	Attestations *AttestationMemory
+	Log          *slog.Logger
 	// Redactor scrubs every configured secret from result text.
 	Redactor *upstream.Redactor
 	Audit    *Audit
@@ -221,6 +232,10 @@ func (d *Deps) account(ts Toolset) string {
 		if d.Qualys != nil {
 			return d.Qualys.Username()
 		}
+	case ToolsetHalo:
+		if d.Halo != nil {
+			return d.Halo.Username()
+		}
 	}
 	return ""
 }
@@ -230,5 +245,6 @@ func (d *Deps) account(ts Toolset) string {
 func Catalog() []Tool {
 	var all []Tool
 	all = append(all, qualysTools()...)
+	all = append(all, haloTools()...)
 	return slices.Clone(all)
 }

@@ -34,10 +34,11 @@ const (
 	statusCancelled            = "cancelled"
 )
 
-// guardedOutput is the structured result of every destructive tool.
-type guardedOutput[T any] struct {
-	Status  string   `json:"status" jsonschema:"enum=done,enum=confirmation_required,enum=cancelled"`
-	Preview *Preview `json:"preview,omitempty"`
+// guardedOutput is the structured result of every destructive tool; P is
+// its preview type.
+type guardedOutput[T, P any] struct {
+	Status  string `json:"status" jsonschema:"enum=done,enum=confirmation_required,enum=cancelled"`
+	Preview P      `json:"preview,omitempty"`
 	// ConfirmationToken is passed back, with the same arguments, once the
 	// user has agreed to the preview.
 	ConfirmationToken string `json:"confirmation_token,omitempty"`
@@ -60,23 +61,23 @@ type confirmable interface {
 }
 
 // guardSpec is what the guard needs to know about a destructive tool.
-type guardSpec[In any] struct {
+type guardSpec[In any, P previewer] struct {
 	// preview describes exactly what the call will send.
-	preview func(d *Deps, in *In) Preview
+	preview func(d *Deps, in *In) P
 	// signature, when set, is the name the person must type to sign.
 	signature func(in *In) string
 }
 
 // newGuardedTool builds a destructive tool: its handler runs only after the
 // guard has a person's explicit yes.
-func newGuardedTool[In any, Out any](s spec, g guardSpec[In], run runFunc[In, Out]) Tool {
-	return buildTool[In, guardedOutput[Out]](s, func(ctx context.Context, d *Deps, c toolCall, in *In) *mcp.CallToolResult {
+func newGuardedTool[In, Out any, P previewer](s spec, g guardSpec[In, P], run runFunc[In, Out]) Tool {
+	return buildTool[In, guardedOutput[Out, P]](s, func(ctx context.Context, d *Deps, c toolCall, in *In) *mcp.CallToolResult {
 		return confirmThenRun(ctx, d, c, g, in, run)
 	})
 }
 
 // confirmThenRun is the guard's decision for one call.
-func confirmThenRun[In, Out any](ctx context.Context, d *Deps, c toolCall, g guardSpec[In], in *In, run runFunc[In, Out]) *mcp.CallToolResult {
+func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c toolCall, g guardSpec[In, P], in *In, run runFunc[In, Out]) *mcp.CallToolResult {
 	conf, ok := any(in).(confirmable)
 	if !ok || d.Guard == nil {
 		// Fail closed: a destructive tool built without a way to confirm, or
@@ -85,6 +86,9 @@ func confirmThenRun[In, Out any](ctx context.Context, d *Deps, c toolCall, g gua
 	}
 	preview := g.preview(d, in)
 	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: sessionID(ctx)}
+	q.cancelled = func() *mcp.CallToolResult {
+		return d.structuredResult(&guardedOutput[Out, P]{Status: statusCancelled, Preview: preview})
+	}
 	if g.signature != nil {
 		q.signature = g.signature(in)
 	}
@@ -94,7 +98,7 @@ func confirmThenRun[In, Out any](ctx context.Context, d *Deps, c toolCall, g gua
 		if err != nil {
 			return d.errorResult(c.spec, err)
 		}
-		return d.structuredResult(&guardedOutput[Out]{Status: statusDone, Preview: &preview, ConfirmedBy: method, Result: out})
+		return d.structuredResult(&guardedOutput[Out, P]{Status: statusDone, Preview: preview, ConfirmedBy: method, Result: out})
 	}
 	refused := func(method string, err error) *mcp.CallToolResult {
 		q.audit(method, "refused", err)
@@ -153,7 +157,7 @@ func confirmThenRun[In, Out any](ctx context.Context, d *Deps, c toolCall, g gua
 
 	token, expires := d.Guard.issue(purposeToken, c.tool.Name, q.digest, q.session)
 	q.audit(confirmedNone, statusConfirmationRequired, nil)
-	out := guardedOutput[Out]{Status: statusConfirmationRequired, Preview: &preview, ConfirmationToken: token, ExpiresAt: expires.UTC().Format(time.RFC3339)}
+	out := guardedOutput[Out, P]{Status: statusConfirmationRequired, Preview: preview, ConfirmationToken: token, ExpiresAt: expires.UTC().Format(time.RFC3339)}
 	res := d.structuredResult(&out)
 	instructions := fmt.Sprintf("Nothing was sent yet. Show this preview to the user and ask whether to proceed:\n\n%s\n\n"+
 		"Only if the user explicitly agrees, call %s again with exactly the same arguments plus \"confirmation_token\": %q (valid until %s, once). "+
@@ -168,10 +172,12 @@ type confirmation struct {
 	ctx       context.Context
 	d         *Deps
 	c         toolCall
-	preview   Preview
+	preview   previewer
 	digest    string
 	session   string
 	signature string
+	// cancelled renders the tool's result for a declined question.
+	cancelled func() *mcp.CallToolResult
 }
 
 // question is the elicitation: the preview as the message, a required
@@ -181,7 +187,7 @@ func (q confirmation) question() mcp.ElicitationParams {
 		"confirm": map[string]any{
 			"type":        "boolean",
 			"title":       "Confirm",
-			"description": "Send exactly this to " + q.preview.Provider,
+			"description": "Send exactly this to " + q.preview.base().Provider,
 		},
 	}
 	required := []string{"confirm"}
@@ -228,7 +234,7 @@ func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute f
 		if answer.Action == mcp.ElicitationResponseActionCancel {
 			verb = "cancelled"
 		}
-		res := q.d.structuredResult(&guardedOutput[struct{}]{Status: statusCancelled, Preview: &q.preview})
+		res := q.cancelled()
 		res.Content = append([]mcp.Content{mcp.NewTextContent(fmt.Sprintf(
 			"Cancelled: the user %s the confirmation. Nothing was sent to %s.", verb, provider))}, res.Content...)
 		return res
@@ -254,12 +260,10 @@ func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute f
 }
 
 func (q confirmation) audit(method, outcome string, err error) {
+	p := q.preview.base()
 	e := AuditEntry{
-		Tool: q.c.tool.Name, Provider: string(q.c.tool.Toolset), Account: q.preview.Account, Session: q.session,
-		Targets: q.preview.Items, ArgsDigest: q.digest, Confirmation: method, Outcome: outcome,
-	}
-	if q.preview.Attestation != nil {
-		e.Targets = []string{"report: " + q.preview.Attestation.ReportName, "signed by: " + q.preview.Attestation.PersonName}
+		Tool: q.c.tool.Name, Provider: string(q.c.tool.Toolset), Account: p.Account, Session: q.session,
+		Targets: p.Items, ArgsDigest: q.digest, Confirmation: method, Outcome: outcome,
 	}
 	if err != nil {
 		e.Detail = err.Error()

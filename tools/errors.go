@@ -76,7 +76,7 @@ func describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string 
 	}
 	switch ue.Kind {
 	case upstream.KindTimeout:
-		return fmt.Sprintf("%s did not answer %s in time%s.", provider, s.name, said) + retryLater(s)
+		return fmt.Sprintf("%s did not answer %s in time (%s).", provider, s.name, causeText(ue)) + retryLater(s)
 	case upstream.KindCanceled:
 		return fmt.Sprintf("%s was cancelled before %s answered.", s.name, provider)
 	case upstream.KindNetwork:
@@ -105,14 +105,26 @@ func describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string 
 	case ue.StatusCode >= 500:
 		return fmt.Sprintf("%s had a server error answering %s (HTTP %d)%s.", provider, s.name, ue.StatusCode, said) + retryLater(s)
 	case ue.StatusCode >= 400:
-		return fmt.Sprintf("%s refused %s (HTTP %d)%s. Check the arguments against the message.", provider, s.name, ue.StatusCode, said)
+		return fmt.Sprintf("%s refused %s (HTTP %d)%s.", provider, s.name, ue.StatusCode, said) + refusalAdvice(subject, "Check the arguments against the message.")
 	}
 	// An error body on a 2xx answer (Halo signals errors this way).
 	msg := ue.Message
 	if msg == "" {
 		msg = ue.Error()
 	}
-	return fmt.Sprintf("%s refused %s: %s.", provider, s.name, strings.TrimSuffix(msg, "."))
+	return fmt.Sprintf("%s refused %s: %s.", provider, s.name, strings.TrimSuffix(msg, ".")) + refusalAdvice(subject, "")
+}
+
+// refusalAdvice is the sentence that follows a refusal: the call's own hint
+// when it recognised the refusal (see about), otherwise def.
+func refusalAdvice(subject *subjectError, def string) string {
+	if subject != nil && subject.hint != "" {
+		return " " + subject.hint
+	}
+	if def != "" {
+		return " " + def
+	}
+	return ""
 }
 
 // credentialsHint tells the person which settings to check.

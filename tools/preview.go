@@ -14,14 +14,17 @@ type Preview struct {
 	// Action says what will happen, e.g. "remove 2 hosts from PCI scope".
 	Action string `json:"action"`
 	// Items are every host or virtual host, in the order they will be sent.
-	Items       []string            `json:"items,omitempty"`
-	Attestation *AttestationPreview `json:"attestation,omitempty"`
+	Items []string `json:"items,omitempty"`
 	// Notice is the plain consequence of saying yes.
 	Notice string `json:"notice"`
 }
 
+// base returns the common part of a preview.
+func (p *Preview) base() *Preview { return p }
+
 // AttestationPreview is the signed statement an attestation submits.
 type AttestationPreview struct {
+	Preview
 	ReportName  string            `json:"report_name"`
 	PersonName  string            `json:"attest_person_name"`
 	PersonTitle string            `json:"attest_person_title"`
@@ -48,49 +51,65 @@ type NotePreview struct {
 
 // Text renders the preview for a person: the message of the confirmation
 // question, or what an assistant shows before asking.
-func (p Preview) Text() string {
+func (p *Preview) Text() string {
 	var b strings.Builder
+	p.writeHeader(&b)
+	b.WriteString(p.Notice)
+	return b.String()
+}
+
+func (p *Preview) writeHeader(b *strings.Builder) {
 	account := p.Account
 	if account == "" {
 		account = "unknown account"
 	}
-	fmt.Fprintf(&b, "%s — %s (account: %s)\n", p.Provider, capitalise(p.Action), account)
+	fmt.Fprintf(b, "%s — %s (account: %s)\n", p.Provider, capitalise(p.Action), account)
 	for i, item := range p.Items {
-		fmt.Fprintf(&b, "  %d. %s\n", i+1, item)
+		fmt.Fprintf(b, "  %d. %s\n", i+1, item)
 	}
-	if a := p.Attestation; a != nil {
-		fmt.Fprintf(&b, "Report: %s\nSigned by: %s, %s\n", a.ReportName, a.PersonName, a.PersonTitle)
-		if len(a.Questions) > 0 {
-			b.WriteString("Answers:\n")
-		}
-		for _, q := range a.Questions {
-			text := q.Text
-			if text == "" {
-				text = fmt.Sprintf("question %d", q.ID)
-			}
-			fmt.Fprintf(&b, "  Q%d. %s → %s\n", q.ID, text, strings.ToUpper(q.Answer))
-		}
-		if len(a.Notes) > 0 {
-			b.WriteString("Notes:\n")
-		}
-		for _, n := range a.Notes {
-			what := n.Issue
-			if what == "" {
-				what = fmt.Sprintf("issue %d", n.IssueID)
-			}
-			target := n.Target
-			if target == "" {
-				target = fmt.Sprintf("target %d", n.TargetID)
-			}
-			secure := "not secure"
-			if n.Secure {
-				secure = "secure"
-			}
-			fmt.Fprintf(&b, "  %s on %s: marked %s — %q\n", what, target, secure, n.Response)
-		}
+}
+
+// Text renders the attestation as the statement the person signs.
+func (a *AttestationPreview) Text() string {
+	var b strings.Builder
+	a.writeHeader(&b)
+	fmt.Fprintf(&b, "Report: %s\nSigned by: %s, %s\n", a.ReportName, a.PersonName, a.PersonTitle)
+	if len(a.Questions) > 0 {
+		b.WriteString("Answers:\n")
 	}
-	b.WriteString(p.Notice)
+	for _, q := range a.Questions {
+		text := q.Text
+		if text == "" {
+			text = fmt.Sprintf("question %d", q.ID)
+		}
+		fmt.Fprintf(&b, "  Q%d. %s → %s\n", q.ID, text, strings.ToUpper(q.Answer))
+	}
+	if len(a.Notes) > 0 {
+		b.WriteString("Notes:\n")
+	}
+	for _, n := range a.Notes {
+		what := n.Issue
+		if what == "" {
+			what = fmt.Sprintf("issue %d", n.IssueID)
+		}
+		target := n.Target
+		if target == "" {
+			target = fmt.Sprintf("target %d", n.TargetID)
+		}
+		secure := "not secure"
+		if n.Secure {
+			secure = "secure"
+		}
+		fmt.Fprintf(&b, "  %s on %s: marked %s — %q\n", what, target, secure, n.Response)
+	}
+	b.WriteString(a.Notice)
 	return b.String()
+}
+
+// previewer is a preview of either kind.
+type previewer interface {
+	Text() string
+	base() *Preview
 }
 
 func capitalise(s string) string {

@@ -167,9 +167,9 @@ func qualysRemoveHosts() Tool {
 			"If the result has status confirmation_required, show its preview, and only after the user agrees call again with the same arguments plus confirmation_token.",
 		annotations:  destructiveHints,
 		outcomeCheck: "read qualys_compliance_summary to see which hosts are still in scope",
-	}, guardSpec[removeHostsInput]{
-		preview: func(d *Deps, in *removeHostsInput) Preview {
-			return Preview{
+	}, guardSpec[removeHostsInput, *Preview]{
+		preview: func(d *Deps, in *removeHostsInput) *Preview {
+			return &Preview{
 				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
 				Action: "remove " + plural(len(in.parsed), "host", "hosts") + " from PCI scope",
 				Items:  hostStrings(in.parsed), Notice: removalNotice,
@@ -193,9 +193,9 @@ func qualysRemoveVirtualHosts() Tool {
 			"If the result has status confirmation_required, show its preview, and only after the user agrees call again with the same arguments plus confirmation_token.",
 		annotations:  destructiveHints,
 		outcomeCheck: "read qualys_compliance_summary to see which virtual hosts are still in scope",
-	}, guardSpec[removeVirtualHostsInput]{
-		preview: func(d *Deps, in *removeVirtualHostsInput) Preview {
-			return Preview{
+	}, guardSpec[removeVirtualHostsInput, *Preview]{
+		preview: func(d *Deps, in *removeVirtualHostsInput) *Preview {
+			return &Preview{
 				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
 				Action: "remove " + plural(len(in.parsed), "virtual host", "virtual hosts") + " from PCI scope",
 				Items:  in.auditTargets(), Notice: removalNotice,

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 )
@@ -20,6 +21,8 @@ type Options struct {
 	Version string
 	// Qualys is the Qualys client; nil leaves the Qualys tools out.
 	Qualys *qualys.Client
+	// Halo is the Halo Security client; nil leaves the Halo tools out.
+	Halo *halo.Client
 	// Policy filters the catalog (read-only, toolsets, include, exclude).
 	Policy Policy
 	// Audit receives the audit trail; nil logs it through Logger.
@@ -42,7 +45,7 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	configured := map[Toolset]bool{ToolsetQualys: opts.Qualys != nil}
+	configured := map[Toolset]bool{ToolsetQualys: opts.Qualys != nil, ToolsetHalo: opts.Halo != nil}
 	selected, err := Select(Catalog(), configured, opts.Policy)
 	if err != nil {
 		return nil, nil, err
@@ -57,12 +60,13 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 			return nil, nil, err
 		}
 	}
-	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: guard}
+	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: guard,
+		Halo: opts.Halo, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL)}
 
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		server.WithInstructions(instructions(selected)),
-		server.WithLogger(log),
+		server.WithLogger(slog.New(quietHandler{log.Handler()})),
 	}
 	serverOpts = append(serverOpts, opts.ServerOptions...)
 	srv := server.NewMCPServer(ServerName, opts.Version, serverOpts...)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/tools"
@@ -42,7 +43,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	}
 
 	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
-	secrets = append(secrets, cfg.stateKey)
+	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a.log, a.redactor = log, redactor
@@ -64,8 +65,17 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		}
 		qualysClient = c
 	}
-	if qualysClient == nil {
-		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI, or try pci-mcp with simulated accounts: --sandbox", envQualysUsername, envQualysPassword)
+	var haloClient *halo.Client
+	if cfg.haloAPIKey != "" {
+		c, err := halo.New(halo.Config{BaseURL: cfg.haloURL, APIKey: cfg.haloAPIKey, UserAgent: userAgent, Settings: settings})
+		if err != nil {
+			return nil, usageError("%s: %v", envHaloURL, err)
+		}
+		haloClient = c
+	}
+	if qualysClient == nil && haloClient == nil {
+		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI, or %s for Halo Security; or try pci-mcp with simulated accounts: --sandbox",
+			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
 	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL})
@@ -85,6 +95,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	srv, selected, err := tools.NewServer(tools.Options{
 		Version:  currentVersion(),
 		Qualys:   qualysClient,
+		Halo:     haloClient,
 		Policy:   cfg.policy(),
 		Audit:    tools.NewAudit(auditFile, log, redactor),
 		Guard:    guard,

@@ -90,7 +90,7 @@ func TestCallExitStatuses(t *testing.T) {
 		{"empty", getenv, []string{"qualys_get_scan", ` `}, exitUsage, "", "ARGS are empty"},
 		{"missing file", getenv, []string{"qualys_get_scan", "@" + filepath.Join(t.TempDir(), "nope.json")}, exitUsage, "", "reading ARGS: open"},
 		{"stray argument", getenv, []string{"qualys_get_scan", "{}", "more"}, exitUsage, "", `unexpected argument "more"`},
-		{"no credentials", env(), []string{"qualys_list_scans"}, exitUsage, "", "QUALYS_USERNAME and QUALYS_PASSWORD for Qualys PCI, or try pci-mcp with simulated accounts: --sandbox"},
+		{"no credentials", env(), []string{"qualys_list_scans"}, exitUsage, "", "or try pci-mcp with simulated accounts: --sandbox"},
 		{"args from a file", getenv, []string{"qualys_get_scan", "@" + argsFile}, exitOK, `"scanStatus":"Finished"`, ""},
 		{"flags after the arguments", getenv, []string{"qualys_get_scan", `{"scan_id": 10987}`, "--log-level", "error"}, exitOK, `"scanStatus":"Finished"`, ""},
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/tools"
 )
@@ -36,6 +37,8 @@ type config struct {
 	qualysURL      string
 	stateKey       string
 	auditLog       string
+	haloAPIKey     string
+	haloURL        string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -51,6 +54,8 @@ const (
 	envQualysURL      = "QUALYS_PCI_URL"
 	envStateKey       = "PCI_MCP_STATE_KEY"
 	envAuditLog       = "PCI_MCP_AUDIT_LOG"
+	envHaloAPIKey     = "HALO_API_KEY"
+	envHaloURL        = "HALO_API_URL"
 )
 
 // envOnly documents the environment variables that have no flag.
@@ -60,6 +65,8 @@ var envOnly = []struct{ name, usage string }{
 	{envQualysURL, "Qualys PCI API base URL (default " + qualys.DefaultBaseURL + ")"},
 	{envStateKey, "key (32+ bytes) signing confirmation tokens, shared by replicas (default: random per process)"},
 	{envAuditLog, "file the audit trail of mutating calls is appended to (default: info-level log lines)"},
+	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
+	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 }
 
 // flagEnv maps each flag to its environment variable.
@@ -120,6 +127,8 @@ func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func
 	c.qualysURL = getenv(envQualysURL)
 	c.stateKey = getenv(envStateKey)
 	c.auditLog = getenv(envAuditLog)
+	c.haloAPIKey = getenv(envHaloAPIKey)
+	c.haloURL = getenv(envHaloURL)
 	if err := c.prepareSandbox(); err != nil {
 		return err
 	}

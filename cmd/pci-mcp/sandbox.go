@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"github.com/pci-mcp/pci-mcp/providers/halo/halosim"
 	"github.com/pci-mcp/pci-mcp/providers/qualys/qualyssim"
 )
 
@@ -33,10 +35,10 @@ type sandboxSettings struct {
 // sandboxFlags registers --sandbox and its tuning flag.
 func (c *config) sandboxFlags(fs *flag.FlagSet, env flagEnv) {
 	fs.BoolVar(&c.sandbox.enabled, "sandbox", false,
-		"serve a simulated Qualys PCI account on loopback instead of a real one: no credentials needed, no real account touched")
+		"serve simulated Qualys PCI and Halo Security accounts on loopback instead of real ones: no credentials needed, no real account touched")
 	env["sandbox"] = envSandbox
 	fs.DurationVar(&c.sandbox.scanPhase, "sandbox-scan-phase", defaultSandboxScanPhase,
-		"with --sandbox: how long a launched scan stays queued, then running (0 finishes scans at once)")
+		"with --sandbox: how long a launched Qualys scan stays queued, then running; Halo's demo scans finish after twice this (0 finishes scans at once)")
 	env["sandbox-scan-phase"] = envSandboxScanPhase
 }
 
@@ -58,6 +60,8 @@ func (c *config) prepareSandbox() error {
 		{envQualysUsername, &c.qualysUsername},
 		{envQualysPassword, &c.qualysPassword},
 		{envQualysURL, &c.qualysURL},
+		{envHaloAPIKey, &c.haloAPIKey},
+		{envHaloURL, &c.haloURL},
 	} {
 		if *v.value != "" {
 			c.sandbox.ignored = append(c.sandbox.ignored, v.name)
@@ -72,33 +76,39 @@ func (c *config) prepareSandbox() error {
 // clients, headers, auth checks and error paths all run.
 type sandbox struct {
 	qualys *qualyssim.Server
+	halo   *halosim.Server
 }
 
-// startSandbox starts the simulators and points cfg's providers at them with
-// the simulators' sandbox credentials.
-//
-// TODO(halo): start halosim here and fill HALO_API_KEY/HALO_API_URL once the
-// Halo client and tools (branch halo) are on main.
+// startSandbox starts the simulators, each with its demo merchant, and
+// points cfg's providers at them with the simulators' sandbox credentials.
 func startSandbox(cfg *config) (*sandbox, error) {
-	phase := cfg.sandbox.scanPhase
-	if phase <= 0 {
-		// qualyssim reads zero as "its default"; negative is "no wait".
-		phase = -1
+	// Both simulators read zero as "their default" and a negative duration
+	// as "no wait".
+	phase, haloScans := cfg.sandbox.scanPhase, 2*cfg.sandbox.scanPhase
+	if phase == 0 {
+		phase, haloScans = -1, -1
 	}
 	q, err := qualyssim.Start(qualyssim.Options{QueuedFor: phase, RunningFor: phase})
 	if err != nil {
 		return nil, fmt.Errorf("starting the sandbox: %w", err)
 	}
+	h, err := halosim.Start(halosim.Options{ScanFinishesAfter: haloScans})
+	if err != nil {
+		_ = q.Close()
+		return nil, fmt.Errorf("starting the sandbox: %w", err)
+	}
 	cfg.qualysURL = q.URL
 	cfg.qualysUsername = qualyssim.SandboxUsername
 	cfg.qualysPassword = qualyssim.SandboxPassword
-	return &sandbox{qualys: q}, nil
+	cfg.haloURL = h.URL
+	cfg.haloAPIKey = halosim.SandboxAPIKey
+	return &sandbox{qualys: q, halo: h}, nil
 }
 
 // announce says plainly, at startup, that this is the sandbox.
 func (s *sandbox) announce(log *slog.Logger, cfg *config) {
 	log.Warn("SANDBOX MODE: pci-mcp is serving simulated accounts on loopback; no real Qualys or Halo account is touched",
-		"qualys_simulator", s.qualys.URL, "scan_phase", cfg.sandbox.scanPhase.String())
+		"qualys_simulator", s.qualys.URL, "halo_simulator", s.halo.URL, "scan_phase", cfg.sandbox.scanPhase.String())
 	if len(cfg.sandbox.ignored) > 0 {
 		log.Warn("sandbox mode ignores the real-account settings in the environment", "ignored", strings.Join(cfg.sandbox.ignored, ","))
 	}
@@ -106,5 +116,5 @@ func (s *sandbox) announce(log *slog.Logger, cfg *config) {
 
 // Close stops the simulators.
 func (s *sandbox) Close() error {
-	return s.qualys.Close()
+	return errors.Join(s.qualys.Close(), s.halo.Close())
 }

@@ -88,6 +88,7 @@ func inScope(summary map[string]any) []string {
 func TestSandboxQuarterOverStdio(t *testing.T) {
 	s := startStdio(t, []string{
 		"QUALYS_USERNAME=real-merchant", "QUALYS_PASSWORD=" + markerPassword, "QUALYS_PCI_URL=http://127.0.0.1:9",
+		"HALO_API_KEY=" + markerHaloKey, "HALO_API_URL=http://127.0.0.1:9/api/v1",
 		"PCI_MCP_LOG_FORMAT=json",
 	}, "--sandbox", "--sandbox-scan-phase", "0s")
 
@@ -148,11 +149,24 @@ func TestSandboxQuarterOverStdio(t *testing.T) {
 	summary = s.call(t, "qualys_compliance_summary", map[string]any{"limit": 100})
 	assert.NotContains(t, inScope(summary), "2001:db8:5ca::10")
 
+	// Halo: the quarter's attestation. With scans finishing at once, nothing
+	// blocks it.
+	status := s.call(t, "halo_pci_summary", nil)
+	assert.NotEmpty(t, status)
+	started := s.call(t, "halo_pci_start_attestation", nil)
+	assert.Equal(t, true, started["can_attest"], started["summary"])
+	assert.NotEmpty(t, started["attestation_id"])
+	assert.Len(t, started["questions"], 4)
+	assert.Len(t, started["notes"], 2)
+	reports := s.call(t, "halo_pci_list_reports", nil)
+	assert.NotEmpty(t, reports)
+
 	logs := s.logs(t)
 	assert.Contains(t, logs, "SANDBOX MODE")
 	assert.Contains(t, logs, "no real Qualys or Halo account is touched")
-	assert.Contains(t, logs, `"ignored":"QUALYS_USERNAME,QUALYS_PASSWORD,QUALYS_PCI_URL"`)
+	assert.Contains(t, logs, `"ignored":"QUALYS_USERNAME,QUALYS_PASSWORD,QUALYS_PCI_URL,HALO_API_KEY,HALO_API_URL"`)
 	assert.NotContains(t, logs, markerPassword)
+	assert.NotContains(t, logs, markerHaloKey)
 }
 
 func TestSandboxFromTheEnvironment(t *testing.T) {

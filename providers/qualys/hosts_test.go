@@ -3,6 +3,8 @@ package qualys
 import (
 	"errors"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -86,8 +88,8 @@ func TestParseHostsNamesTheBadEntry(t *testing.T) {
 // FuzzParseHost checks that whatever is accepted re-parses to the same
 // range and stays within one family, and nothing panics.
 func FuzzParseHost(f *testing.F) {
-	for _, seed := range []string{"203.0.113.5", "2001:db8::1", "10.0.0.1-10.0.0.9", "2001:db8::/64", "1.2.3.4/0", "::ffff:1.2.3.4", "a-b-c", "1.2.3.4--5", "[::1]"} {
-		f.Add(seed)
+	for _, seed := range readSeeds(f, "hosts") {
+		f.Add(string(seed))
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		h, err := ParseHost(s)
@@ -105,4 +107,22 @@ func FuzzParseHost(f *testing.F) {
 			t.Fatalf("wire form %q of %q re-parses differently", h.String(), s)
 		}
 	})
+}
+
+// readSeeds reads every file of testdata/fuzz/<name> as one seed.
+func readSeeds(f *testing.F, name string) [][]byte {
+	dir := filepath.Join("..", "..", "testdata", "fuzz", name)
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		f.Fatalf("seed corpus %s: %v", dir, err)
+	}
+	var seeds [][]byte
+	for _, e := range entries {
+		data, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			f.Fatal(err)
+		}
+		seeds = append(seeds, data)
+	}
+	return seeds
 }

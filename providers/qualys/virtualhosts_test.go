@@ -1,6 +1,7 @@
 package qualys
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -72,9 +73,18 @@ func TestParseVirtualHostsIndexesAndDeduplicates(t *testing.T) {
 // FuzzVirtualHost checks that an accepted virtual host renders to a wire
 // entry that cannot be confused with the list separator, and never panics.
 func FuzzVirtualHost(f *testing.F) {
-	f.Add("www.test.com", 8008, "2001:df1:f600:247d::a73:7de3", "/path")
-	f.Add("a.b", 1, "11.11.11.11", "")
-	f.Add("x", 65535, "::ffff:1.2.3.4", "/,")
+	for _, seed := range readSeeds(f, "virtual_hosts") {
+		var s struct {
+			FQDN string `json:"fqdn"`
+			Port int    `json:"port"`
+			IP   string `json:"ip"`
+			Path string `json:"path"`
+		}
+		if err := json.Unmarshal(seed, &s); err != nil {
+			f.Fatalf("seed %s: %v", seed, err)
+		}
+		f.Add(s.FQDN, s.Port, s.IP, s.Path)
+	}
 	f.Fuzz(func(t *testing.T, fqdn string, port int, ip, path string) {
 		v, err := NewVirtualHost(VirtualHostSpec{fqdn, port, ip, path})
 		if err != nil {

@@ -129,7 +129,7 @@ func (c *Client) transportError(ctx context.Context, r Request, err error, deliv
 		switch {
 		case errors.Is(context.Cause(ctx), errAttemptTimeout):
 			e.Kind = KindTimeout
-			e.Message = fmt.Sprintf("no complete answer within %s", c.cfg.Timeout)
+			e.Cause = fmt.Errorf("no complete answer within %s", c.cfg.Timeout)
 		case ctx.Err() != nil:
 			e.Kind = KindCanceled
 		default:

@@ -1,0 +1,230 @@
+package tools
+
+import (
+	"cmp"
+	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/pci-mcp/pci-mcp/providers/halo"
+)
+
+// This file is halo_pci_attest's input and its validation. The tool itself
+// is registered through the confirmation guard, which runs, in order:
+// decodeArguments (schema, then check), checkRemembered against the
+// attestation memory, then the confirmation, and only then sends
+// attestRequest to Halo. Every refusal here is an *ArgumentError or
+// argumentErrors, reported as invalid arguments with nothing sent.
+
+// haloAttestInput is the argument of halo_pci_attest: a signed attestation
+// for an id from halo_pci_start_attestation. Bounds on text are ours [guess]:
+// Halo documents none.
+type haloAttestInput struct {
+	AttestationID     string               `json:"attestation_id" jsonschema:"minLength=1,maxLength=64,format=uuid" jsonschema_description:"The attestation_id from halo_pci_start_attestation."`
+	ReportName        string               `json:"report_name" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Name of the report this creates, e.g. 2026 Q2 external ASV scan."`
+	AttestPersonName  string               `json:"attest_person_name" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Full name of the person attesting."`
+	AttestPersonTitle string               `json:"attest_person_title" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Their job title."`
+	Questions         []haloQuestionAnswer `json:"questions" jsonschema:"maxItems=100" jsonschema_description:"One answer for every question start listed."`
+	Notes             []haloNoteAnswer     `json:"notes" jsonschema:"maxItems=1000" jsonschema_description:"One answer for every note start listed; [] when it listed none."`
+}
+
+// haloQuestionAnswer answers one question of the attestation.
+type haloQuestionAnswer struct {
+	ID     int64  `json:"id" jsonschema:"minimum=0" jsonschema_description:"The question's id."`
+	Answer string `json:"answer" jsonschema:"enum=yes,enum=no"`
+}
+
+// haloNoteAnswer responds to one note, named by its target and issue.
+type haloNoteAnswer struct {
+	TargetID int64  `json:"target_id" jsonschema:"minimum=0"`
+	IssueID  int64  `json:"issue_id" jsonschema:"minimum=0"`
+	Secure   bool   `json:"secure" jsonschema_description:"Whether the person confirms the noted condition is secure."`
+	Response string `json:"response" jsonschema:"minLength=1,maxLength=4000" jsonschema_description:"The person's explanation."`
+}
+
+// uuidPattern is the textual form of a UUID, in either case.
+var uuidPattern = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+
+// noteKey is how Halo matches a note answer to a note: its target and issue.
+type noteKey struct{ targetID, issueID int64 }
+
+func (k noteKey) String() string {
+	return fmt.Sprintf("target_id %d and issue_id %d", k.targetID, k.issueID)
+}
+
+// check trims the text and requires every field present and not blank, the
+// attestation id a UUID, and no question or note answered twice. The schema
+// has already required every field and bounded it.
+func (in *haloAttestInput) check() error {
+	var errs argumentErrors
+	for _, f := range []struct {
+		name  string
+		value *string
+	}{
+		{"attestation_id", &in.AttestationID}, {"report_name", &in.ReportName},
+		{"attest_person_name", &in.AttestPersonName}, {"attest_person_title", &in.AttestPersonTitle},
+	} {
+		*f.value = strings.TrimSpace(*f.value)
+		if *f.value == "" {
+			errs = append(errs, argError(f.name, "must not be blank"))
+		}
+	}
+	if in.AttestationID != "" && !uuidPattern.MatchString(in.AttestationID) {
+		errs = append(errs, argError("attestation_id", "%q is not a UUID; pass the attestation_id halo_pci_start_attestation returned", in.AttestationID))
+	}
+	seenQuestions := map[int64]bool{}
+	for i, q := range in.Questions {
+		if seenQuestions[q.ID] {
+			errs = append(errs, argError(fmt.Sprintf("questions[%d]", i), "question %d is answered twice; answer each question once", q.ID))
+		}
+		seenQuestions[q.ID] = true
+	}
+	seenNotes := map[noteKey]bool{}
+	for i := range in.Notes {
+		n := &in.Notes[i]
+		n.Response = strings.TrimSpace(n.Response)
+		field := fmt.Sprintf("notes[%d]", i)
+		if n.Response == "" {
+			errs = append(errs, argError(field+".response", "must not be blank"))
+		}
+		key := noteKey{n.TargetID, n.IssueID}
+		if seenNotes[key] {
+			errs = append(errs, argError(field, "the note for %s is answered twice; answer each note once", key))
+		}
+		seenNotes[key] = true
+	}
+	return errs.orNil()
+}
+
+// checkRemembered checks the answers against the start this process saw for
+// the attestation id, if it saw one; otherwise Halo alone judges them.
+func (in *haloAttestInput) checkRemembered(m *AttestationMemory) error {
+	start, ok := m.Recall(in.AttestationID)
+	if !ok {
+		return nil
+	}
+	return in.checkAgainst(start)
+}
+
+// checkAgainst requires an answer for every question and note start asked
+// for, listing the missing ones by id, and refuses answers to questions or
+// notes start did not ask about.
+func (in *haloAttestInput) checkAgainst(start *halo.Attestation) error {
+	var errs argumentErrors
+
+	asked := make([]int64, len(start.Questions))
+	for i, q := range start.Questions {
+		asked[i] = int64(q.ID)
+	}
+	answered := map[int64]bool{}
+	for i, q := range in.Questions {
+		if !slices.Contains(asked, q.ID) {
+			errs = append(errs, argError(fmt.Sprintf("questions[%d]", i), "question %d was not asked by attestation %s; it asks %s",
+				q.ID, in.AttestationID, describeIDs(asked, "no questions")))
+			continue
+		}
+		answered[q.ID] = true
+	}
+	var unanswered []string
+	for _, id := range asked {
+		if !answered[id] {
+			unanswered = append(unanswered, strconv.FormatInt(id, 10))
+		}
+	}
+	if len(unanswered) > 0 {
+		errs = append(errs, argError("questions", "%s %s not answered; answer each yes or no",
+			pluralNoun(len(unanswered), "question", "questions")+" "+joinAll(unanswered), pluralNoun(len(unanswered), "is", "are")))
+	}
+
+	listed := map[noteKey]halo.Note{}
+	for _, n := range start.Notes {
+		listed[noteKey{int64(n.TargetID), int64(n.IssueID)}] = n
+	}
+	covered := map[noteKey]bool{}
+	for i, n := range in.Notes {
+		key := noteKey{n.TargetID, n.IssueID}
+		if _, ok := listed[key]; !ok {
+			errs = append(errs, argError(fmt.Sprintf("notes[%d]", i), "attestation %s lists no note for %s; answer only the notes halo_pci_start_attestation listed",
+				in.AttestationID, key))
+			continue
+		}
+		covered[key] = true
+	}
+	var uncovered []string
+	for _, n := range start.Notes {
+		if key := (noteKey{int64(n.TargetID), int64(n.IssueID)}); !covered[key] {
+			uncovered = append(uncovered, fmt.Sprintf("%d (target_id %d, issue_id %d)", n.ID, n.TargetID, n.IssueID))
+		}
+	}
+	if len(uncovered) > 0 {
+		errs = append(errs, argError("notes", "%s %s not answered; give secure and a response for each",
+			pluralNoun(len(uncovered), "note", "notes")+" "+joinAll(uncovered), pluralNoun(len(uncovered), "is", "are")))
+	}
+	return errs.orNil()
+}
+
+// attestRequest is the attestation as the Halo client sends it.
+func (in *haloAttestInput) attestRequest() halo.AttestRequest {
+	r := halo.AttestRequest{
+		AttestationID:     in.AttestationID,
+		ReportName:        in.ReportName,
+		AttestPersonName:  in.AttestPersonName,
+		AttestPersonTitle: in.AttestPersonTitle,
+		Questions:         make([]halo.QuestionAnswer, len(in.Questions)),
+		Notes:             make([]halo.NoteAnswer, len(in.Notes)),
+	}
+	for i, q := range in.Questions {
+		r.Questions[i] = halo.QuestionAnswer{QuestionID: q.ID, Answer: q.Answer}
+	}
+	for i, n := range in.Notes {
+		r.Notes[i] = halo.NoteAnswer{TargetID: n.TargetID, IssueID: n.IssueID, Secure: n.Secure, Response: n.Response}
+	}
+	return r
+}
+
+// auditTargets names what the attestation signs.
+func (in *haloAttestInput) auditTargets() []string {
+	return []string{
+		"report: " + in.ReportName,
+		"attested by: " + in.AttestPersonName + ", " + in.AttestPersonTitle,
+		"attestation: " + in.AttestationID,
+	}
+}
+
+// canonical orders the answers, so the same attestation with its answers in
+// another order is the same request.
+func (in *haloAttestInput) canonical() any {
+	c := *in
+	c.AttestationID = attestationKey(in.AttestationID)
+	c.Questions = slices.SortedFunc(slices.Values(in.Questions), func(a, b haloQuestionAnswer) int { return cmp.Compare(a.ID, b.ID) })
+	c.Notes = slices.SortedFunc(slices.Values(in.Notes), func(a, b haloNoteAnswer) int {
+		return cmp.Or(cmp.Compare(a.TargetID, b.TargetID), cmp.Compare(a.IssueID, b.IssueID))
+	})
+	return c
+}
+
+// describeIDs writes ids as "1, 2 and 3", or none when there are none.
+func describeIDs(ids []int64, none string) string {
+	if len(ids) == 0 {
+		return none
+	}
+	parts := make([]string, len(ids))
+	for i, id := range ids {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	return joinAll(parts)
+}
+
+// orNil returns nil for no errors, the error itself for one, and the list
+// otherwise.
+func (e argumentErrors) orNil() error {
+	switch len(e) {
+	case 0:
+		return nil
+	case 1:
+		return e[0]
+	}
+	return e
+}

@@ -1,0 +1,263 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/server"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/pci-mcp/pci-mcp/providers/halo"
+)
+
+const testAttestationID = "977b8ab9-417a-45a5-a689-6768f4680b0d"
+
+// demoStart asks what the simulator's demo merchant is asked: questions 1-4
+// and notes 4101 and 4102.
+func demoStart() *halo.Attestation {
+	return &halo.Attestation{
+		ID:        testAttestationID,
+		Questions: []halo.Question{{ID: 1}, {ID: 2}, {ID: 3}, {ID: 4}},
+		Notes: []halo.Note{
+			{ID: 4101, TargetID: 5, IssueID: 20342, TargetHost: "shop.example.com"},
+			{ID: 4102, TargetID: 9, IssueID: 20117, TargetHost: "2001:db8:4a7f:10::25"},
+		},
+	}
+}
+
+// completeAttest answers everything demoStart asks.
+func completeAttest() haloAttestInput {
+	return haloAttestInput{
+		AttestationID: testAttestationID, ReportName: "2026 Q2 external ASV scan",
+		AttestPersonName: "Dana Whitfield", AttestPersonTitle: "IT Director",
+		Questions: []haloQuestionAnswer{{1, "yes"}, {2, "yes"}, {3, "no"}, {4, "yes"}},
+		Notes: []haloNoteAnswer{
+			{TargetID: 5, IssueID: 20342, Secure: true, Response: "The widget is our payment provider's, loaded with SRI."},
+			{TargetID: 9, IssueID: 20117, Secure: false, Response: "SSH is being removed this week."},
+		},
+	}
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+func TestHaloAttestCheck(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(*haloAttestInput)
+		want   string
+	}{
+		{"complete", func(*haloAttestInput) {}, ""},
+		{"upper-case UUID", func(in *haloAttestInput) { in.AttestationID = "977B8AB9-417A-45A5-A689-6768F4680B0D" }, ""},
+		{"not a UUID", func(in *haloAttestInput) { in.AttestationID = "attestation-1" },
+			`attestation_id: "attestation-1" is not a UUID; pass the attestation_id halo_pci_start_attestation returned`},
+		{"UUID without dashes", func(in *haloAttestInput) { in.AttestationID = "977b8ab9417a45a5a6896768f4680b0d" },
+			`attestation_id: "977b8ab9417a45a5a6896768f4680b0d" is not a UUID; pass the attestation_id halo_pci_start_attestation returned`},
+		{"blank report name", func(in *haloAttestInput) { in.ReportName = " \t" }, "report_name: must not be blank"},
+		{"blank person and title", func(in *haloAttestInput) { in.AttestPersonName, in.AttestPersonTitle = " ", " " },
+			"attest_person_name: must not be blank; attest_person_title: must not be blank"},
+		{"blank response", func(in *haloAttestInput) { in.Notes[1].Response = "  " }, "notes[1].response: must not be blank"},
+		{"question answered twice", func(in *haloAttestInput) { in.Questions[3].ID = 1 },
+			"questions[3]: question 1 is answered twice; answer each question once"},
+		{"note answered twice", func(in *haloAttestInput) { in.Notes[1].TargetID, in.Notes[1].IssueID = 5, 20342 },
+			"notes[1]: the note for target_id 5 and issue_id 20342 is answered twice; answer each note once"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := completeAttest()
+			tt.change(&in)
+			assert.Equal(t, tt.want, errText(in.check()))
+		})
+	}
+}
+
+func TestHaloAttestCheckTrims(t *testing.T) {
+	in := completeAttest()
+	in.ReportName, in.AttestationID, in.Notes[0].Response = " Q2 ", " "+testAttestationID+"\n", " ok "
+	require.NoError(t, in.check())
+	assert.Equal(t, "Q2", in.ReportName)
+	assert.Equal(t, testAttestationID, in.AttestationID)
+	assert.Equal(t, "ok", in.Notes[0].Response)
+}
+
+func TestHaloAttestCheckAgainstStart(t *testing.T) {
+	tests := []struct {
+		name   string
+		start  func(*halo.Attestation)
+		change func(*haloAttestInput)
+		want   string
+	}{
+		{"every question and note answered", nil, nil, ""},
+		{"answers in another order", nil, func(in *haloAttestInput) {
+			in.Questions[0], in.Questions[3] = in.Questions[3], in.Questions[0]
+			in.Notes[0], in.Notes[1] = in.Notes[1], in.Notes[0]
+		}, ""},
+		{"one question missing", nil, func(in *haloAttestInput) { in.Questions = in.Questions[:3] },
+			"questions: question 4 is not answered; answer each yes or no"},
+		{"two questions missing", nil, func(in *haloAttestInput) { in.Questions = []haloQuestionAnswer{{1, "yes"}, {3, "yes"}} },
+			"questions: questions 2 and 4 are not answered; answer each yes or no"},
+		{"no answers at all", nil, func(in *haloAttestInput) { in.Questions, in.Notes = nil, nil },
+			"questions: questions 1, 2, 3 and 4 are not answered; answer each yes or no; " +
+				"notes: notes 4101 (target_id 5, issue_id 20342) and 4102 (target_id 9, issue_id 20117) are not answered; give secure and a response for each"},
+		{"question start did not ask", nil, func(in *haloAttestInput) { in.Questions = append(in.Questions, haloQuestionAnswer{7, "yes"}) },
+			"questions[4]: question 7 was not asked by attestation " + testAttestationID + "; it asks 1, 2, 3 and 4"},
+		{"one note missing", nil, func(in *haloAttestInput) { in.Notes = in.Notes[:1] },
+			"notes: note 4102 (target_id 9, issue_id 20117) is not answered; give secure and a response for each"},
+		{"note start did not list", nil, func(in *haloAttestInput) {
+			in.Notes = append(in.Notes, haloNoteAnswer{TargetID: 5, IssueID: 999, Response: "n/a"})
+		}, "notes[2]: attestation " + testAttestationID + " lists no note for target_id 5 and issue_id 999; answer only the notes halo_pci_start_attestation listed"},
+		{"note matched to the wrong target", nil, func(in *haloAttestInput) { in.Notes[1].TargetID = 5 },
+			"notes[1]: attestation " + testAttestationID + " lists no note for target_id 5 and issue_id 20117; answer only the notes halo_pci_start_attestation listed; " +
+				"notes: note 4102 (target_id 9, issue_id 20117) is not answered; give secure and a response for each"},
+		{"start listed no notes and none answered", func(a *halo.Attestation) { a.Notes = []halo.Note{} },
+			func(in *haloAttestInput) { in.Notes = []haloNoteAnswer{} }, ""},
+		{"start asked no questions", func(a *halo.Attestation) { a.Questions = []halo.Question{} }, nil,
+			"questions[0]: question 1 was not asked by attestation " + testAttestationID + "; it asks no questions; " +
+				"questions[1]: question 2 was not asked by attestation " + testAttestationID + "; it asks no questions; " +
+				"questions[2]: question 3 was not asked by attestation " + testAttestationID + "; it asks no questions; " +
+				"questions[3]: question 4 was not asked by attestation " + testAttestationID + "; it asks no questions"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := demoStart()
+			if tt.start != nil {
+				tt.start(start)
+			}
+			in := completeAttest()
+			if tt.change != nil {
+				tt.change(&in)
+			}
+			require.NoError(t, in.check())
+			assert.Equal(t, tt.want, errText(in.checkAgainst(start)))
+		})
+	}
+}
+
+func TestHaloAttestCheckRemembered(t *testing.T) {
+	m := NewAttestationMemory(10, attestationMemoryTTL)
+	in := completeAttest()
+	in.Questions = in.Questions[:1]
+	assert.NoError(t, in.checkRemembered(m), "an id this process never saw is left to Halo")
+
+	m.Remember(demoStart())
+	err := in.checkRemembered(m)
+	assert.Equal(t, "questions: questions 2, 3 and 4 are not answered; answer each yes or no", errText(err))
+	var argErr *ArgumentError
+	assert.ErrorAs(t, err, &argErr, "reported as invalid arguments")
+}
+
+func TestHaloAttestRequest(t *testing.T) {
+	in := completeAttest()
+	assert.Equal(t, halo.AttestRequest{
+		AttestationID: testAttestationID, ReportName: "2026 Q2 external ASV scan",
+		AttestPersonName: "Dana Whitfield", AttestPersonTitle: "IT Director",
+		Questions: []halo.QuestionAnswer{{QuestionID: 1, Answer: halo.AnswerYes}, {QuestionID: 2, Answer: halo.AnswerYes},
+			{QuestionID: 3, Answer: halo.AnswerNo}, {QuestionID: 4, Answer: halo.AnswerYes}},
+		Notes: []halo.NoteAnswer{
+			{TargetID: 5, IssueID: 20342, Secure: true, Response: "The widget is our payment provider's, loaded with SRI."},
+			{TargetID: 9, IssueID: 20117, Secure: false, Response: "SSH is being removed this week."},
+		},
+	}, in.attestRequest())
+	assert.Equal(t, []string{
+		"report: 2026 Q2 external ASV scan", "attested by: Dana Whitfield, IT Director", "attestation: " + testAttestationID,
+	}, in.auditTargets())
+
+	reordered := completeAttest()
+	reordered.AttestationID = "977B8AB9-417A-45A5-A689-6768F4680B0D"
+	reordered.Questions[0], reordered.Questions[2] = reordered.Questions[2], reordered.Questions[0]
+	reordered.Notes[0], reordered.Notes[1] = reordered.Notes[1], reordered.Notes[0]
+	assert.Equal(t, argsDigest(&in), argsDigest(&reordered), "the same attestation in another order")
+	reordered.Notes[0].Secure = !reordered.Notes[0].Secure
+	assert.NotEqual(t, argsDigest(&in), argsDigest(&reordered))
+}
+
+// haloAttestProbe stands in for halo_pci_attest, which the confirmation
+// guard registers: the same input, schema and validation, and a handler that
+// returns what would be sent instead of sending it.
+func haloAttestProbe() Tool {
+	return newTool(spec{
+		name: "halo_pci_attest", toolset: ToolsetHalo, title: "test stand-in", description: "test stand-in",
+		annotations: destructiveHints,
+	}, func(_ context.Context, d *Deps, in *haloAttestInput) (*halo.AttestRequest, error) {
+		if err := in.checkRemembered(d.Attestations); err != nil {
+			return nil, err
+		}
+		r := in.attestRequest()
+		return &r, nil
+	})
+}
+
+// haloAttestProbeServer serves the Halo tools and the probe over shared
+// Deps, so the probe sees the attestations halo_pci_start_attestation
+// remembered.
+func haloAttestProbeServer(t *testing.T, hc *halo.Client) *server.MCPServer {
+	t.Helper()
+	deps := &Deps{
+		Halo: hc, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL),
+		Log: slog.New(slog.DiscardHandler), Redactor: hc.Redactor(), Audit: NewAudit(nil, nil, hc.Redactor()),
+	}
+	srv := server.NewMCPServer(ServerName, "test", server.WithToolCapabilities(false), server.WithOutputSchemaValidation())
+	for _, tool := range append(haloTools(), haloAttestProbe()) {
+		srv.AddTool(tool.Definition(), tool.bind(deps))
+	}
+	return srv
+}
+
+// TestHaloAttestValidationThroughMCP: a client that started an attestation
+// gets every validation failure as a sentence, and nothing reaches Halo.
+func TestHaloAttestValidationThroughMCP(t *testing.T) {
+	env := newHaloEnv(t, haloEnvOptions{serve: haloAttestProbeServer})
+	env.clock.Advance(haloScanDelay)
+	var start haloStartResult
+	env.ok(t, "halo_pci_start_attestation", "", &start)
+	id := start.AttestationID
+
+	args := func(change func(map[string]any)) string {
+		in := completeAttest()
+		in.AttestationID = id
+		data, err := json.Marshal(in)
+		require.NoError(t, err)
+		var m map[string]any
+		require.NoError(t, json.Unmarshal(data, &m))
+		change(m)
+		data, err = json.Marshal(m)
+		require.NoError(t, err)
+		return string(data)
+	}
+	tests := []struct {
+		name, args, want string
+	}{
+		{"bad UUID", args(func(m map[string]any) { m["attestation_id"] = "not-a-uuid" }),
+			`attestation_id: "not-a-uuid" is not a UUID; pass the attestation_id halo_pci_start_attestation returned`},
+		{"missing answer", args(func(m map[string]any) { m["questions"] = m["questions"].([]any)[1:] }),
+			"questions: question 1 is not answered; answer each yes or no"},
+		{"unknown note", args(func(m map[string]any) {
+			m["notes"] = append(m["notes"].([]any), map[string]any{"target_id": 7, "issue_id": 1, "secure": true, "response": "fine"})
+		}), "notes[2]: attestation " + id + " lists no note for target_id 7 and issue_id 1; answer only the notes halo_pci_start_attestation listed"},
+		{"answer neither yes nor no", args(func(m map[string]any) { m["questions"].([]any)[0].(map[string]any)["answer"] = "maybe" }),
+			"questions[0].answer: must be one of yes, no, not maybe"},
+		{"notes left out", args(func(m map[string]any) { delete(m, "notes") }), "notes: is required"},
+		{"secure left out", args(func(m map[string]any) { delete(m["notes"].([]any)[0].(map[string]any), "secure") }),
+			"notes[0].secure: is required"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			text := env.failed(t, "halo_pci_attest", tt.args)
+			assert.Equal(t, "Invalid arguments for halo_pci_attest: "+tt.want+". Nothing was sent to Halo Security.", text)
+		})
+	}
+
+	var wouldSend halo.AttestRequest
+	env.ok(t, "halo_pci_attest", args(func(map[string]any) {}), &wouldSend)
+	assert.Equal(t, id, wouldSend.AttestationID)
+	assert.Len(t, wouldSend.Notes, 2)
+
+	assert.Equal(t, []string{"GET pci/start.json"}, env.upstreamCalls(), "validation sends nothing upstream")
+}

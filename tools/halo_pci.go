@@ -1,0 +1,92 @@
+package tools
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/pci-mcp/pci-mcp/providers/halo"
+)
+
+// haloNoInput is the argument of the Halo tools that take none.
+type haloNoInput struct{}
+
+// haloPageInput pages a Halo list; positions start at 0.
+type haloPageInput struct {
+	Start int `json:"start,omitempty" jsonschema:"minimum=0,default=0" jsonschema_description:"0-based position of the first item."`
+	Limit int `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100"`
+}
+
+// haloDefaultLimit is Halo's own default page size [doc], sent explicitly.
+const haloDefaultLimit = 100
+
+func (p *haloPageInput) check() error {
+	if p.Limit == 0 {
+		p.Limit = haloDefaultLimit
+	}
+	return nil
+}
+
+func (p *haloPageInput) options() halo.ListOptions {
+	return halo.ListOptions{Start: p.Start, Limit: p.Limit}
+}
+
+func haloPCISummary() Tool {
+	return newTool(spec{
+		name:        "halo_pci_summary",
+		toolset:     ToolsetHalo,
+		title:       "PCI report summary (Halo Security)",
+		description: "How many PCI reports exist, and the newest report's id and status, such as pending: the quick answer to \"where do we stand?\". For the reports themselves use halo_pci_list_reports.",
+		annotations: readHints,
+	}, func(ctx context.Context, d *Deps, _ *haloNoInput) (*halo.Summary, error) {
+		return d.Halo.Summary(ctx)
+	})
+}
+
+func haloPCIListReports() Tool {
+	return newTool(spec{
+		name:        "halo_pci_list_reports",
+		toolset:     ToolsetHalo,
+		title:       "List PCI reports (Halo Security)",
+		description: "List PCI reports with id, name, status (draft, pending, approved, ...) and who attested, a page at a time (pagination.total says how many exist).",
+		annotations: readHints,
+	}, func(ctx context.Context, d *Deps, in *haloPageInput) (*halo.ReportList, error) {
+		return d.Halo.ListReports(ctx, in.options())
+	})
+}
+
+// haloReportIDInput names one PCI report.
+type haloReportIDInput struct {
+	PCIReportID int64 `json:"pci_report_id" jsonschema:"minimum=1" jsonschema_description:"From halo_pci_list_reports or halo_pci_summary."`
+}
+
+func haloPCIGetReport() Tool {
+	return newTool(spec{
+		name:        "halo_pci_get_report",
+		toolset:     ToolsetHalo,
+		title:       "Get a PCI report (Halo Security)",
+		description: "Read one PCI report: status, name, who attested, the target ids it covers and the answered notes.",
+		annotations: readHints,
+	}, func(ctx context.Context, d *Deps, in *haloReportIDInput) (*halo.ReportDetail, error) {
+		res, err := d.Halo.GetReport(ctx, in.PCIReportID)
+		if err != nil {
+			return nil, about(err, fmt.Sprintf("PCI report %d", in.PCIReportID), "List reports with halo_pci_list_reports to find valid ids.")
+		}
+		return res, nil
+	})
+}
+
+// haloTools is the Halo toolset in catalog order: status, the attestation
+// workflow, reports, then the targets and scans that clear its blockers.
+// halo_pci_attest joins it through the confirmation guard.
+func haloTools() []Tool {
+	return []Tool{
+		haloPCISummary(),
+		haloPCIStartAttestation(),
+		haloPCIListReports(),
+		haloPCIGetReport(),
+		haloListTargets(),
+		haloGetTarget(),
+		haloListScans(),
+		haloGetScan(),
+	}
+}
