@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -380,4 +381,16 @@ func TestFlagsFirst(t *testing.T) {
 	for _, tt := range tests {
 		assert.Equal(t, tt.want, flagsFirst(fs, tt.in), tt.in)
 	}
+}
+
+func TestConfirmerStopsWaitingWhenCancelled(t *testing.T) {
+	blocked, _ := io.Pipe() // nobody ever types
+	conf := &confirmer{interactive: true, in: blocked, out: &bytes.Buffer{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := conf.Elicit(ctx, mcp.ElicitationRequest{Params: mcp.ElicitationParams{
+		Mode: mcp.ElicitationModeForm, Message: "?", RequestedSchema: map[string]any{"required": []string{"confirm"}},
+	}})
+	assert.ErrorIs(t, err, context.Canceled)
+	_ = blocked.Close()
 }

@@ -40,7 +40,7 @@ type confirmer struct {
 var errNoTerminal = errors.New("pci-mcp call cannot ask for confirmation: stdin is not a terminal and --yes was not given")
 
 // Elicit answers one confirmation question.
-func (c *confirmer) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
+func (c *confirmer) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mcp.ElicitationResult, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if req.Params.Mode != "" && req.Params.Mode != mcp.ElicitationModeForm {
@@ -71,7 +71,7 @@ func (c *confirmer) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.
 	}
 
 	fmt.Fprintf(c.out, "\n%s\n\nProceed? [y/N] ", strings.TrimSpace(req.Params.Message))
-	answer, err := c.readLine()
+	answer, err := c.readLine(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (c *confirmer) Elicit(_ context.Context, req mcp.ElicitationRequest) (*mcp.
 	content := map[string]any{"confirm": true}
 	if wantsSignature {
 		fmt.Fprint(c.out, "Type your full name to sign: ")
-		name, err := c.readLine()
+		name, err := c.readLine(ctx)
 		if err != nil {
 			return nil, err
 		}
@@ -99,16 +99,32 @@ func (c *confirmer) decline() *mcp.ElicitationResult {
 }
 
 // readLine reads one answer without its line ending; the end of the input
-// (Ctrl-D) is an empty answer, which means no.
-func (c *confirmer) readLine() (string, error) {
+// (Ctrl-D) is an empty answer, which means no. Ctrl-C (ctx ending) stops
+// the wait: a read from a terminal cannot be interrupted, so it is left to
+// finish on its own while the command exits.
+func (c *confirmer) readLine(ctx context.Context) (string, error) {
 	if c.reader == nil {
 		c.reader = bufio.NewReader(c.in)
 	}
-	line, err := c.reader.ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("reading the answer: %w", err)
+	type answer struct {
+		line string
+		err  error
 	}
-	return strings.TrimSpace(line), nil
+	got := make(chan answer, 1)
+	go func() {
+		line, err := c.reader.ReadString('\n')
+		got <- answer{line, err}
+	}()
+	select {
+	case <-ctx.Done():
+		fmt.Fprintln(c.out)
+		return "", fmt.Errorf("no answer: %w", ctx.Err())
+	case a := <-got:
+		if a.err != nil && !errors.Is(a.err, io.EOF) {
+			return "", fmt.Errorf("reading the answer: %w", a.err)
+		}
+		return strings.TrimSpace(a.line), nil
+	}
 }
 
 func accept(content map[string]any) *mcp.ElicitationResult {
