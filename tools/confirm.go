@@ -62,8 +62,11 @@ type confirmable interface {
 
 // guardSpec is what the guard needs to know about a destructive tool.
 type guardSpec[In any, P previewer] struct {
+	// validate, when set, checks what needs the server's state (the
+	// attestations this process started) before anyone is asked.
+	validate func(d *Deps, in *In) error
 	// preview describes exactly what the call will send.
-	preview func(d *Deps, in *In) P
+	preview func(ctx context.Context, d *Deps, in *In) P
 	// signature, when set, is the name the person must type to sign.
 	signature func(in *In) string
 }
@@ -84,7 +87,13 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		// served without a guard, never executes.
 		return errorText(fmt.Sprintf("%s cannot be confirmed in this server; nothing was sent.", c.tool.Name))
 	}
-	preview := g.preview(d, in)
+	if g.validate != nil {
+		if err := g.validate(d, in); err != nil {
+			d.Audit.rejected(ctx, d, c.tool, "invalid_arguments", err)
+			return invalidArgumentsResult(c.spec, err)
+		}
+	}
+	preview := g.preview(ctx, d, in)
 	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: sessionID(ctx)}
 	q.cancelled = func() *mcp.CallToolResult {
 		return d.structuredResult(&guardedOutput[Out, P]{Status: statusCancelled, Preview: preview})

@@ -2,11 +2,13 @@ package tools
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 )
@@ -227,4 +229,102 @@ func (e argumentErrors) orNil() error {
 		return e[0]
 	}
 	return e
+}
+
+// attestInput is halo_pci_attest's argument: the attestation plus the
+// confirmation token of the guard's token route.
+type attestInput struct {
+	haloAttestInput
+	confirmationInput
+}
+
+// attestNotice reminds the person what signing means.
+const attestNotice = "This is a signed statement to your ASV (Halo Security) that the answers and notes above are true " +
+	"for your PCI DSS external scan scope. It creates a PCI report in your name; it cannot be withdrawn here."
+
+// userLookupTimeout bounds the lookup of the key's user for the preview; the
+// preview says "unknown account" rather than wait.
+const userLookupTimeout = 5 * time.Second
+
+func haloAttest() Tool {
+	return newGuardedTool(spec{
+		name:    "halo_pci_attest",
+		toolset: ToolsetHalo,
+		title:   "Submit the PCI attestation (Halo Security)",
+		description: "Submit a signed PCI attestation for the attestation_id from halo_pci_start_attestation, answering every question (yes/no) and every note. " +
+			"Destructive and legally meaningful: the user must confirm the preview and sign with their name. " +
+			"If the result has status confirmation_required, show its preview, and only after the user agrees call again with the same arguments plus confirmation_token.",
+		annotations:  destructiveHints,
+		outcomeCheck: "list reports with halo_pci_list_reports to see whether the report was created",
+	}, guardSpec[attestInput, *AttestationPreview]{
+		validate: func(d *Deps, in *attestInput) error {
+			return in.checkRemembered(d.Attestations)
+		},
+		preview:   attestationPreview,
+		signature: func(in *attestInput) string { return in.AttestPersonName },
+	}, func(ctx context.Context, d *Deps, in *attestInput) (*halo.Report, error) {
+		report, err := d.Halo.Attest(ctx, in.attestRequest())
+		if err != nil {
+			return nil, about(err, "attestation "+in.AttestationID,
+				"Start a new attestation with halo_pci_start_attestation and attest with its attestation_id.")
+		}
+		// The id is spent: Halo will not take it again.
+		d.Attestations.Forget(in.AttestationID)
+		return report, nil
+	})
+}
+
+// attestationPreview shows the statement as the person will sign it: with
+// question texts and note issues and hosts when this process saw the start.
+func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *AttestationPreview {
+	p := &AttestationPreview{
+		Preview: Preview{
+			Provider: halo.ProviderName,
+			Account:  haloAccount(ctx, d),
+			Action:   "submit a signed PCI attestation (attestation " + in.AttestationID + ")",
+			Notice:   attestNotice,
+		},
+		ReportName:  in.ReportName,
+		PersonName:  in.AttestPersonName,
+		PersonTitle: in.AttestPersonTitle,
+		Questions:   make([]QuestionPreview, len(in.Questions)),
+		Notes:       make([]NotePreview, len(in.Notes)),
+	}
+	start, _ := d.Attestations.Recall(in.AttestationID)
+	for i, q := range in.Questions {
+		p.Questions[i] = QuestionPreview{ID: int(q.ID), Answer: q.Answer}
+		if start != nil {
+			for _, asked := range start.Questions {
+				if int64(asked.ID) == q.ID {
+					p.Questions[i].Text = string(asked.Text)
+				}
+			}
+		}
+	}
+	for i, n := range in.Notes {
+		p.Notes[i] = NotePreview{TargetID: int(n.TargetID), IssueID: int(n.IssueID), Secure: n.Secure, Response: n.Response}
+		if start != nil {
+			for _, listed := range start.Notes {
+				if int64(listed.TargetID) == n.TargetID && int64(listed.IssueID) == n.IssueID {
+					p.Notes[i].Issue = string(listed.IssueName)
+					p.Notes[i].Target = string(listed.TargetHost)
+				}
+			}
+		}
+	}
+	return p
+}
+
+// haloAccount names the API key's user, looking it up once; "" when Halo
+// cannot say in time.
+func haloAccount(ctx context.Context, d *Deps) string {
+	if name := d.account(ToolsetHalo); name != "" {
+		return name
+	}
+	ctx, cancel := context.WithTimeout(ctx, userLookupTimeout)
+	defer cancel()
+	if _, err := d.Halo.User(ctx); err != nil {
+		d.Log.Debug("halo user lookup for the preview failed", "err", err)
+	}
+	return d.account(ToolsetHalo)
 }

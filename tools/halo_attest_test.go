@@ -1,12 +1,12 @@
 package tools
 
 import (
-	"context"
 	"encoding/json"
-	"log/slog"
+	"strings"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/server"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -178,42 +178,10 @@ func TestHaloAttestRequest(t *testing.T) {
 	assert.NotEqual(t, argsDigest(&in), argsDigest(&reordered))
 }
 
-// haloAttestProbe stands in for halo_pci_attest, which the confirmation
-// guard registers: the same input, schema and validation, and a handler that
-// returns what would be sent instead of sending it.
-func haloAttestProbe() Tool {
-	return newTool(spec{
-		name: "halo_pci_attest", toolset: ToolsetHalo, title: "test stand-in", description: "test stand-in",
-		annotations: destructiveHints,
-	}, func(_ context.Context, d *Deps, in *haloAttestInput) (*halo.AttestRequest, error) {
-		if err := in.checkRemembered(d.Attestations); err != nil {
-			return nil, err
-		}
-		r := in.attestRequest()
-		return &r, nil
-	})
-}
-
-// haloAttestProbeServer serves the Halo tools and the probe over shared
-// Deps, so the probe sees the attestations halo_pci_start_attestation
-// remembered.
-func haloAttestProbeServer(t *testing.T, hc *halo.Client) *server.MCPServer {
-	t.Helper()
-	deps := &Deps{
-		Halo: hc, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL),
-		Log: slog.New(slog.DiscardHandler), Redactor: hc.Redactor(), Audit: NewAudit(nil, nil, hc.Redactor()),
-	}
-	srv := server.NewMCPServer(ServerName, "test", server.WithToolCapabilities(false), server.WithOutputSchemaValidation())
-	for _, tool := range append(haloTools(), haloAttestProbe()) {
-		srv.AddTool(tool.Definition(), tool.bind(deps))
-	}
-	return srv
-}
-
 // TestHaloAttestValidationThroughMCP: a client that started an attestation
 // gets every validation failure as a sentence, and nothing reaches Halo.
 func TestHaloAttestValidationThroughMCP(t *testing.T) {
-	env := newHaloEnv(t, haloEnvOptions{serve: haloAttestProbeServer})
+	env := newHaloEnv(t, haloEnvOptions{})
 	env.clock.Advance(haloScanDelay)
 	var start haloStartResult
 	env.ok(t, "halo_pci_start_attestation", "", &start)
@@ -254,10 +222,115 @@ func TestHaloAttestValidationThroughMCP(t *testing.T) {
 		})
 	}
 
-	var wouldSend halo.AttestRequest
-	env.ok(t, "halo_pci_attest", args(func(map[string]any) {}), &wouldSend)
-	assert.Equal(t, id, wouldSend.AttestationID)
-	assert.Len(t, wouldSend.Notes, 2)
+	// Valid arguments reach the guard: this client cannot show a form, so
+	// it gets the preview and a token, and still nothing is sent.
+	res := env.call(t, "halo_pci_attest", args(func(map[string]any) {}))
+	require.False(t, res.IsError, allText(res))
+	out := structured(t, res)
+	assert.Equal(t, "confirmation_required", out["status"])
+	preview := out["preview"].(map[string]any)
+	assert.Len(t, preview["notes"], 2)
+	assert.Equal(t, "Dana Whitfield", preview["attest_person_name"])
 
-	assert.Equal(t, []string{"GET pci/start.json"}, env.upstreamCalls(), "validation sends nothing upstream")
+	calls := env.upstreamCalls()
+	assert.NotContains(t, strings.Join(calls, " "), "pci/attest.json", "validation and preview send nothing to attest")
+}
+
+// attestArgs is a complete attestation for id as JSON.
+func attestArgs(t *testing.T, id string) string {
+	t.Helper()
+	in := completeAttest()
+	in.AttestationID = id
+	data, err := json.Marshal(in)
+	require.NoError(t, err)
+	return string(data)
+}
+
+// TestHaloAttestThroughTheGuard: the attestation reaches Halo only after a
+// person's yes — with the matching signature when the client can ask — and
+// the report it creates is then listed.
+func TestHaloAttestThroughTheGuard(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     *mcp.ElicitationResult
+		legacy     bool
+		wantAttest bool
+		wantText   string
+	}{
+		{"signed, 2025-11-25", accept(map[string]any{"confirm": true, "signature": "  dana whitfield "}), true, true, `"status":"done"`},
+		{"signed, 2026-07-28", accept(map[string]any{"confirm": true, "signature": "Dana Whitfield"}), false, true, `"status":"done"`},
+		{"wrong signature", accept(map[string]any{"confirm": true, "signature": "Dan Whitfield"}), true, false, "does not match attest_person_name"},
+		{"wrong signature, 2026-07-28", accept(map[string]any{"confirm": true, "signature": "D. W."}), false, false, "does not match attest_person_name"},
+		{"no signature", accept(map[string]any{"confirm": true}), true, false, "does not match attest_person_name"},
+		{"declined", answerWith(mcp.ElicitationResponseActionDecline), true, false, "Cancelled"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := &elicitor{answer: tt.answer}
+			options := []client.ClientOption{client.WithElicitationHandler(e)}
+			if tt.legacy {
+				options = append(options, client.WithLegacyProtocolOnly())
+			}
+			env := newHaloEnv(t, haloEnvOptions{clientOptions: options})
+			env.clock.Advance(haloScanDelay)
+			var start haloStartResult
+			env.ok(t, "halo_pci_start_attestation", "", &start)
+
+			res := env.call(t, "halo_pci_attest", attestArgs(t, start.AttestationID))
+			require.Len(t, e.asked, 1)
+			q := e.asked[0].Params
+			assert.Contains(t, q.Message, "Signed by: Dana Whitfield, IT Director")
+			assert.Contains(t, q.Message, "signed statement to your ASV")
+			assert.Contains(t, q.Message, "To sign, type your full name: Dana Whitfield.")
+			assert.Contains(t, q.Message, "→ NO", "each answer is shown")
+			schema := q.RequestedSchema.(map[string]any)
+			assert.ElementsMatch(t, []any{"confirm", "signature"}, toAnySlice(schema["required"]))
+
+			text := allText(res)
+			assert.Contains(t, text, tt.wantText)
+			attested := strings.Contains(strings.Join(env.upstreamCalls(), " "), "POST pci/attest.json")
+			assert.Equal(t, tt.wantAttest, attested, "what reached Halo")
+			if tt.wantAttest {
+				assert.False(t, res.IsError)
+				report := structured(t, res)["result"].(map[string]any)
+				assert.Equal(t, "draft", report["status"])
+				var list struct {
+					Reports []map[string]any `json:"reports"`
+				}
+				env.ok(t, "halo_pci_list_reports", `{}`, &list)
+				assert.Contains(t, mustJSON(t, list), "2026 Q2 external ASV scan")
+			}
+		})
+	}
+}
+
+// TestHaloAttestTokenRoute: a client without elicitation confirms with the
+// token; the token is single use and the attestation id is spent after.
+func TestHaloAttestTokenRoute(t *testing.T) {
+	env := newHaloEnv(t, haloEnvOptions{})
+	env.clock.Advance(haloScanDelay)
+	var start haloStartResult
+	env.ok(t, "halo_pci_start_attestation", "", &start)
+	args := attestArgs(t, start.AttestationID)
+
+	first := env.call(t, "halo_pci_attest", args)
+	require.False(t, first.IsError, allText(first))
+	token := structured(t, first)["confirmation_token"].(string)
+	assert.Contains(t, allText(first), "Show this preview to the user")
+
+	withToken := strings.TrimSuffix(args, "}") + `,"confirmation_token":"` + token + `"}`
+	done := env.call(t, "halo_pci_attest", withToken)
+	require.False(t, done.IsError, allText(done))
+	assert.Equal(t, "done", structured(t, done)["status"])
+
+	again := env.call(t, "halo_pci_attest", withToken)
+	assert.True(t, again.IsError)
+	assert.Contains(t, allText(again), "already used")
+	n := 0
+	for _, c := range env.upstreamCalls() {
+		if strings.HasPrefix(c, "POST pci/attest.json") {
+			n++
+		}
+	}
+	assert.Equal(t, 1, n, "the attestation is sent exactly once")
 }

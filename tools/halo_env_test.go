@@ -71,6 +71,8 @@ type haloEnvOptions struct {
 	// serve builds the MCP server from the Halo client; nil means NewServer
 	// with the Halo toolset only.
 	serve func(t *testing.T, c *halo.Client) *server.MCPServer
+	// clientOptions configure the MCP client, e.g. an elicitation handler.
+	clientOptions []client.ClientOption
 }
 
 func newHaloEnv(t *testing.T, o haloEnvOptions) *haloEnv {
@@ -92,7 +94,7 @@ func newHaloEnv(t *testing.T, o haloEnvOptions) *haloEnv {
 	if serve == nil {
 		serve = haloServer
 	}
-	return &haloEnv{sim: sim, clock: clock, halo: hc, client: haloConnect(t, serve(t, hc))}
+	return &haloEnv{sim: sim, clock: clock, halo: hc, client: connect(t, serve(t, hc), o.clientOptions...)}
 }
 
 // haloServer is pci-mcp as cmd/pci-mcp builds it with only HALO_API_KEY
@@ -108,22 +110,6 @@ func haloServer(t *testing.T, hc *halo.Client) *server.MCPServer {
 	})
 	require.NoError(t, err)
 	return srv
-}
-
-// haloConnect starts an in-process MCP client on srv and initializes it.
-func haloConnect(t *testing.T, srv *server.MCPServer) *client.Client {
-	t.Helper()
-	c, err := client.NewInProcessClient(srv)
-	require.NoError(t, err)
-	ctx := context.Background()
-	require.NoError(t, c.Start(ctx))
-	t.Cleanup(func() { _ = c.Close() })
-	var init mcp.InitializeRequest
-	init.Params.ClientInfo = mcp.Implementation{Name: "pci-mcp-halo-test", Version: "1"}
-	init.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
-	_, err = c.Initialize(ctx, init)
-	require.NoError(t, err)
-	return c
 }
 
 // call invokes a tool with arguments given as JSON ("" for none).

@@ -77,11 +77,13 @@ func haloPCIGetReport() Tool {
 
 // haloTools is the Halo toolset in catalog order: status, the attestation
 // workflow, reports, then the targets and scans that clear its blockers.
-// halo_pci_attest joins it through the confirmation guard.
+// halo_pci_attest is built with newGuardedTool, so it runs only after the
+// confirmation guard has the person's yes and signature.
 func haloTools() []Tool {
 	return []Tool{
 		haloPCISummary(),
 		haloPCIStartAttestation(),
+		haloAttest(),
 		haloPCIListReports(),
 		haloPCIGetReport(),
 		haloListTargets(),

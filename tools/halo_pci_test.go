@@ -2,6 +2,7 @@ package tools
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -33,10 +34,12 @@ func TestHaloToolsListed(t *testing.T) {
 		} {
 			require.NotNil(t, value, "%s leaves %s to the client", tool.Name, hint)
 		}
-		assert.True(t, *tool.Annotations.ReadOnlyHint, tool.Name)
-		assert.False(t, *tool.Annotations.DestructiveHint, tool.Name)
+		isAttest := tool.Name == "halo_pci_attest"
+		assert.Equal(t, !isAttest, *tool.Annotations.ReadOnlyHint, tool.Name)
+		assert.Equal(t, isAttest, *tool.Annotations.DestructiveHint, tool.Name)
 	}
-	assert.ElementsMatch(t, haloReadTools, names, "with only HALO_API_KEY set, the Halo read tools and nothing else")
+	assert.ElementsMatch(t, append(slices.Clone(haloReadTools), "halo_pci_attest"), names,
+		"with only HALO_API_KEY set, the Halo tools and nothing else")
 	assert.Empty(t, env.upstreamCalls(), "listing tools reaches no upstream")
 }
 

@@ -168,7 +168,7 @@ func qualysRemoveHosts() Tool {
 		annotations:  destructiveHints,
 		outcomeCheck: "read qualys_compliance_summary to see which hosts are still in scope",
 	}, guardSpec[removeHostsInput, *Preview]{
-		preview: func(d *Deps, in *removeHostsInput) *Preview {
+		preview: func(_ context.Context, d *Deps, in *removeHostsInput) *Preview {
 			return &Preview{
 				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
 				Action: "remove " + plural(len(in.parsed), "host", "hosts") + " from PCI scope",
@@ -194,7 +194,7 @@ func qualysRemoveVirtualHosts() Tool {
 		annotations:  destructiveHints,
 		outcomeCheck: "read qualys_compliance_summary to see which virtual hosts are still in scope",
 	}, guardSpec[removeVirtualHostsInput, *Preview]{
-		preview: func(d *Deps, in *removeVirtualHostsInput) *Preview {
+		preview: func(_ context.Context, d *Deps, in *removeVirtualHostsInput) *Preview {
 			return &Preview{
 				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
 				Action: "remove " + plural(len(in.parsed), "virtual host", "virtual hosts") + " from PCI scope",

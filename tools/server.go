@@ -107,8 +107,11 @@ func instructions(selected []Tool) string {
 	}
 	if sets[ToolsetHalo] {
 		b.WriteString(" Halo workflow: halo_pci_summary for status; halo_pci_start_attestation lists blockers, questions and notes; " +
-			"resolve blockers (halo_get_target, halo_list_scans), then halo_pci_attest with every answer (the user must confirm and sign); " +
-			"follow the report with halo_pci_list_reports and halo_pci_get_report.")
+			"resolve blockers (halo_get_target, halo_list_scans)")
+		if has["halo_pci_attest"] {
+			b.WriteString(", then halo_pci_attest with every answer (the user must confirm and sign)")
+		}
+		b.WriteString("; follow reports with halo_pci_list_reports and halo_pci_get_report.")
 	}
 	b.WriteString(" Never invent ids: read them from list tools.")
 	return b.String()
