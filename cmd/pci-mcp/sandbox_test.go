@@ -82,8 +82,9 @@ func inScope(summary map[string]any) []string {
 
 // TestSandboxQuarterOverStdio walks one PCI quarter through a real MCP client
 // against `pci-mcp --sandbox` as a subprocess: scope with IPv6, scan,
-// findings, compliance, and a removal confirmed through the token path (the
-// client has no elicitation). Real credentials in the environment are
+// findings, compliance, removals, and the Halo attestation and its report.
+// The client has no elicitation, so the removals and the attestation are
+// confirmed through the token path. Real credentials in the environment are
 // ignored, and never logged.
 func TestSandboxQuarterOverStdio(t *testing.T) {
 	s := startStdio(t, []string{
@@ -158,8 +159,25 @@ func TestSandboxQuarterOverStdio(t *testing.T) {
 	assert.NotEmpty(t, started["attestation_id"])
 	assert.Len(t, started["questions"], 4)
 	assert.Len(t, started["notes"], 2)
+
+	// The attestation is confirmed through the token path too: the first
+	// call returns the signed statement to show and sends nothing.
+	var attest map[string]any
+	require.NoError(t, json.Unmarshal([]byte(attestArgs(started["attestation_id"].(string))), &attest))
+	asked = s.call(t, "halo_pci_attest", attest)
+	require.Equal(t, "confirmation_required", asked["status"])
+	assert.Equal(t, "Dana Whitfield", asked["preview"].(map[string]any)["attest_person_name"])
 	reports := s.call(t, "halo_pci_list_reports", nil)
-	assert.NotEmpty(t, reports)
+	assert.EqualValues(t, 2, reports["pagination"].(map[string]any)["total"], "no report yet")
+	attest["confirmation_token"] = asked["confirmation_token"]
+	done = s.call(t, "halo_pci_attest", attest)
+	require.Equal(t, "done", done["status"])
+	report := done["result"].(map[string]any)
+	assert.EqualValues(t, 127346, report["pci_report_id"])
+	reports = s.call(t, "halo_pci_list_reports", nil)
+	assert.EqualValues(t, 3, reports["pagination"].(map[string]any)["total"])
+	got := s.call(t, "halo_pci_get_report", map[string]any{"pci_report_id": 127346})
+	assert.Equal(t, "2026 Q4 external ASV scan", got["name"])
 
 	logs := s.logs(t)
 	assert.Contains(t, logs, "SANDBOX MODE")
