@@ -4,6 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -210,5 +214,32 @@ func TestHelpListsTheSandboxAndTheCommands(t *testing.T) {
 	assert.Equal(t, exitOK, code)
 	for _, want := range []string{"--sandbox ", "PCI_MCP_SANDBOX]", "--sandbox-scan-phase", "PCI_MCP_SANDBOX_SCAN_PHASE", "pci-mcp tools [--json]", "pci-mcp call TOOL [ARGS]"} {
 		assert.Contains(t, stderr, want)
+	}
+}
+
+// TestDemoScript runs `make demo`'s script against the built binary, with
+// scans that finish at once. It needs the Streamable HTTP transport, which
+// the script reports when it is missing.
+func TestDemoScript(t *testing.T) {
+	bin, err := buildBinary()
+	require.NoError(t, err)
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("the demo is a bash script and there is no bash")
+	}
+	cmd := exec.Command("../../.ci/demo")
+	cmd.Env = append(os.Environ(), "PCI_MCP="+bin, "DEMO_PHASE=0s", "DEMO_LOG="+filepath.Join(t.TempDir(), "server.log"))
+	out, err := cmd.CombinedOutput()
+	if strings.Contains(string(out), "cannot serve Streamable HTTP yet") {
+		// TODO(transports): delete this skip when --transport http is on main.
+		t.Skip("pci-mcp has no --transport http yet (issue #5, branch transports)")
+	}
+	require.NoError(t, err, "%s", out)
+	for _, want := range []string{
+		"1 IP added successfully", "1 VirtualHost added successfully", "scan 10988: Finished",
+		`"merchantVulnList"`, `"complianceSummaryList"`, "nothing blocks attesting now",
+		"Confirmed with --yes.", `"status": "done"`, `"pci_report_id": 127346`,
+		"Done: one quarter, scoped, scanned, reviewed and attested, in the sandbox.",
+	} {
+		assert.Contains(t, string(out), want)
 	}
 }
