@@ -69,6 +69,7 @@ func TestCallAttestsWithYesSigningAsAttestPersonName(t *testing.T) {
 
 	code, stdout, stderr := runCall(t, getenv, "", "halo_pci_attest", attestArgs(id))
 	assert.Equal(t, exitUsage, code, "no terminal, no --yes: refused")
+	assert.Empty(t, stdout)
 	assert.Contains(t, stderr, "halo_pci_attest needs a person's confirmation, and nothing was sent")
 	assert.Zero(t, attests(sim))
 
