@@ -30,7 +30,8 @@ server ` + "`pci-mcp`" + ` serves (so it needs credentials, or --sandbox), or, w
 --url, to a pci-mcp already serving Streamable HTTP.
 
 The text of the result is printed on stdout (--json prints the whole
-CallToolResult); logs go to stderr.
+CallToolResult); logs go to stderr. With --url, PCI_MCP_AUTH_TOKEN, when
+set, is sent as the bearer token the server asks for.
 
 Destructive tools (qualys_remove_*, halo_pci_attest) ask for confirmation:
 on a terminal, pci-mcp shows the preview of exactly what will be sent and

@@ -356,6 +356,34 @@ func TestCallURLKeepsStateAcrossCalls(t *testing.T) {
 	assert.Contains(t, stderr, "--sandbox and --url do not go together")
 }
 
+func TestCallURLSendsTheAuthToken(t *testing.T) {
+	_, getenv := qualysSim(t)
+	cfg, err := serveCommand(nil, getenv, &bytes.Buffer{})
+	require.NoError(t, err)
+	a, err := newApp(cfg, &bytes.Buffer{})
+	require.NoError(t, err)
+	t.Cleanup(func() { _ = a.Close() })
+	mcpHandler := server.NewStreamableHTTPServer(a.server)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer team-token" {
+			w.Header().Set("WWW-Authenticate", "Bearer")
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		mcpHandler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
+
+	code, stdout, stderr := runCall(t, env("PCI_MCP_URL", srv.URL+"/mcp", "PCI_MCP_AUTH_TOKEN", "team-token"), "", "qualys_list_scans")
+	require.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "scanInfoList")
+
+	code, stdout, stderr = runCall(t, env("PCI_MCP_URL", srv.URL+"/mcp"), "", "qualys_list_scans")
+	assert.Equal(t, exitToolError, code, "the server could not be reached")
+	assert.Empty(t, stdout)
+	assert.Contains(t, stderr, "connecting to "+srv.URL+"/mcp")
+}
+
 func TestCallHelpListsEveryFlagWithItsVariable(t *testing.T) {
 	code, _, stderr := runCall(t, env(), "", "--help")
 	assert.Equal(t, exitOK, code)
