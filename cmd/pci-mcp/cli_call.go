@@ -27,7 +27,9 @@ ARGS is the tool's arguments as a JSON object, @FILE to read them from a
 file, or - to read them from stdin; the default is {}. The call goes through
 the real MCP path: an MCP client inside this process talks to the same
 server ` + "`pci-mcp`" + ` serves (so it needs credentials, or --sandbox), or, with
---url, to a pci-mcp already serving Streamable HTTP.
+--url, to a pci-mcp already serving Streamable HTTP. The serving flags
+below apply to the in-process server, except --transport and --addr, which
+call ignores.
 
 The text of the result is printed on stdout (--json prints the whole
 CallToolResult); logs go to stderr. With --url, PCI_MCP_AUTH_TOKEN, when
