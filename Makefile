@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test schemas run lint bench
+.PHONY: help build test schemas run demo lint bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,8 +23,25 @@ test: ## vet, then every test with the race detector (includes the schema, READM
 schemas: ## regenerate schemas/ and the README tool table from the catalog
 	$(GO) test ./tools -run 'TestSchemaFiles|TestReadmeToolTable' -count=1 -update
 
-run: build ## run pci-mcp over stdio with the environment's credentials
-	./$(BIN)
+# TODO(transports): once --transport http (issue #5, branch transports) is on
+# main, serve the sandbox on Streamable HTTP at 127.0.0.1:8080/mcp here and
+# print that URL with an HTTP client config instead.
+run: build ## start the sandbox (simulated Qualys and Halo, no credentials) and print a client config
+	@printf '%s\n' \
+	  'pci-mcp sandbox: simulated Qualys PCI and Halo Security accounts; no credentials, no real account touched.' \
+	  '' \
+	  'Paste into claude_desktop_config.json (or your client'"'"'s MCP config) to let the client start it over stdio:' \
+	  '{' \
+	  '  "mcpServers": {' \
+	  '    "pci-sandbox": { "command": "$(CURDIR)/$(BIN)", "args": ["--sandbox"] }' \
+	  '  }' \
+	  '}' \
+	  '' \
+	  'Serving MCP over stdio on this terminal now; Ctrl-C stops it.' >&2
+	./$(BIN) --sandbox
+
+demo: build ## walk one PCI quarter against the sandbox with pci-mcp call (.ci/demo)
+	PCI_MCP=$(BIN) .ci/demo
 
 bench: build ## measure start-up, context cost, per-call overhead and HTTP load, and the hot paths (BENCHMARKS.md)
 	./.ci/bench $(BIN)

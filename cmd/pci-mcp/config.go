@@ -28,6 +28,7 @@ type config struct {
 	excludeTools listValue
 	upstream     upstreamSettings
 	confirmTTL   time.Duration
+	sandbox      sandboxSettings
 
 	// Credentials and endpoints: environment only, so they never show in a
 	// process listing.
@@ -97,6 +98,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) flagEnv {
 	env["upstream-concurrency"] = "PCI_MCP_UPSTREAM_CONCURRENCY"
 	fs.DurationVar(&c.confirmTTL, "confirm-ttl", tools.DefaultConfirmTTL, "how long a confirmation of a destructive call stays valid")
 	env["confirm-ttl"] = "PCI_MCP_CONFIRM_TTL"
+	c.sandboxFlags(fs, env)
 	return env
 }
 
@@ -127,6 +129,9 @@ func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func
 	c.auditLog = getenv(envAuditLog)
 	c.haloAPIKey = getenv(envHaloAPIKey)
 	c.haloURL = getenv(envHaloURL)
+	if err := c.prepareSandbox(); err != nil {
+		return err
+	}
 	return c.validate()
 }
 
