@@ -104,9 +104,6 @@ func New(cfg Config) (*Client, error) {
 	if !strings.HasSuffix(base.Path, "/") {
 		base.Path += "/"
 	}
-	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Transport: http.DefaultTransport.(*http.Transport).Clone()}
-	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
@@ -118,6 +115,15 @@ func New(cfg Config) (*Client, error) {
 	}
 	if cfg.Concurrency <= 0 {
 		cfg.Concurrency = DefaultConcurrency
+	}
+	if cfg.HTTPClient == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		// Keep an idle connection for every request that may be in flight:
+		// with net/http's default of 2, concurrent calls closed connections
+		// and dialled (for a real API, handshook TLS) new ones over and over
+		// (BENCHMARKS.md).
+		t.MaxIdleConnsPerHost = cfg.Concurrency
+		cfg.HTTPClient = &http.Client{Transport: t}
 	}
 	if cfg.Backoff == nil {
 		cfg.Backoff = jitteredBackoff(200*time.Millisecond, 5*time.Second)

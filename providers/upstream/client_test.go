@@ -293,3 +293,18 @@ func TestIntDecoding(t *testing.T) {
 	require.NoError(t, json.Unmarshal([]byte(`12`), &s))
 	assert.Equal(t, String("12"), s)
 }
+
+// TestIdleConnectionsCoverConcurrency: every request allowed in flight can
+// go back to an idle connection, so concurrent calls reuse connections
+// instead of dialling anew (net/http keeps only 2 per host by default; under
+// load that meant a new connection for one call in four, BENCHMARKS.md).
+func TestIdleConnectionsCoverConcurrency(t *testing.T) {
+	for _, concurrency := range []int{0, 1, 16} {
+		c, err := New(Config{Provider: "Test", BaseURL: "https://api.example.com", Settings: Settings{Concurrency: concurrency}})
+		require.NoError(t, err)
+		transport, ok := c.cfg.HTTPClient.Transport.(*http.Transport)
+		require.True(t, ok)
+		assert.Equal(t, c.cfg.Concurrency, transport.MaxIdleConnsPerHost, "concurrency %d", concurrency)
+		assert.GreaterOrEqual(t, transport.MaxIdleConnsPerHost, max(concurrency, 1))
+	}
+}
