@@ -21,10 +21,12 @@ import (
 	"net/http/httptest"
 	"os"
 	"os/exec"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -81,6 +83,8 @@ const (
 	benchQualysUser     = "bench-merchant"
 	benchQualysPassword = "bench-password"
 	benchHaloKey        = "bench-halo-key"
+	// benchAuthToken is required of HTTP clients, as a deployment would.
+	benchAuthToken = "bench-auth-token-0123456789abcdef0123456789abcdef"
 )
 
 // fakeUpstreamEnv makes the test binary the fake upstream's own process
@@ -92,7 +96,7 @@ const fakeUpstreamEnv = "PCI_MCP_BENCH_FAKE_UPSTREAM"
 // direct net/http baseline reach, as they would reach a real API: a fake in
 // the harness's own process would make the baseline's round trip an
 // in-process hand-off that no real request enjoys.
-func fakeProviders(t *testing.T) string {
+func fakeProviders(t *testing.T) fakeUpstream {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFakeUpstreamProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), fakeUpstreamEnv+"=1")
@@ -116,7 +120,34 @@ func fakeProviders(t *testing.T) string {
 		t.Fatalf("fake upstream did not start: %q %v", line, err)
 	}
 	go func() { _, _ = io.Copy(io.Discard, stdout) }()
-	return strings.TrimSpace(line)
+	return fakeUpstream{URL: strings.TrimSpace(line), pid: cmd.Process.Pid}
+}
+
+// fakeUpstream is the running fake: its URL and process.
+type fakeUpstream struct {
+	URL string
+	pid int
+}
+
+// connections is how many connections the fake has accepted so far.
+func (f fakeUpstream) connections(t *testing.T) int {
+	t.Helper()
+	// A connection of its own, so the query adds exactly one to the count.
+	c := &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+	res, err := c.Get(f.URL + "/bench/connections")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	data, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := strconv.Atoi(string(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // TestFakeUpstreamProcess is no test: it is the fake upstream's process,
@@ -135,7 +166,19 @@ func TestFakeUpstreamProcess(t *testing.T) {
 	}
 	mux.Handle("GET /pci/scan/{id}/details", answer(benchScanDetails))
 	mux.Handle("GET /api/v1/pci/summary.json", answer(benchHaloSummary))
-	srv := httptest.NewServer(mux)
+	// Connections accepted so far, so the harness sees whether pci-mcp
+	// reuses its connections to the upstream under load.
+	var accepted atomic.Int64
+	mux.HandleFunc("GET /bench/connections", func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, strconv.FormatInt(accepted.Load(), 10))
+	})
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Config.ConnState = func(_ net.Conn, state http.ConnState) {
+		if state == http.StateNew {
+			accepted.Add(1)
+		}
+	}
+	srv.Start()
 	defer srv.Close()
 	fmt.Println(srv.URL)
 	_, _ = io.Copy(io.Discard, os.Stdin)
@@ -262,6 +305,27 @@ func procStatus(pid int, field string) (int64, error) {
 	return 0, fmt.Errorf("/proc/%d/status has no %s", pid, field)
 }
 
+// cpuTime is the CPU time (user and system) a process has used so far.
+func cpuTime(pid string) (time.Duration, error) {
+	data, err := os.ReadFile("/proc/" + pid + "/stat")
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which is in parentheses and may hold
+	// spaces: utime and stime are the 12th and 13th.
+	f := strings.Fields(string(data[bytes.LastIndexByte(data, ')')+1:]))
+	if len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%s/stat: too few fields", pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, fmt.Errorf("/proc/%s/stat: %v %v", pid, err1, err2)
+	}
+	const ticksPerSecond = 100 // USER_HZ on Linux
+	return time.Duration(utime+stime) * time.Second / ticksPerSecond, nil
+}
+
 // durations summarises a sample.
 type durations []time.Duration
 
@@ -292,7 +356,7 @@ func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 func TestBenchColdStart(t *testing.T) {
 	bin := binary(t)
 	fake := fakeProviders(t)
-	env := benchEnv(fake)
+	env := benchEnv(fake.URL)
 	runs := *benchStarts
 	var toInit, toList durations
 	var rss, hwm []int64
@@ -410,7 +474,7 @@ func initTrace(t *testing.T, bin string) ([]string, time.Duration) {
 // the bytes and tokens of the full tools/list result and of each tool.
 func TestBenchContextCost(t *testing.T) {
 	fake := fakeProviders(t)
-	p, err := startPeer(binary(t), benchEnv(fake))
+	p, err := startPeer(binary(t), benchEnv(fake.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,7 +595,7 @@ func doDirect(c *http.Client, req *http.Request) error {
 // see the same machine, and reports what pci-mcp adds.
 func TestBenchCallOverhead(t *testing.T) {
 	fake := fakeProviders(t)
-	p, err := startPeer(binary(t), benchEnv(fake))
+	p, err := startPeer(binary(t), benchEnv(fake.URL))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -544,8 +608,8 @@ func TestBenchCallOverhead(t *testing.T) {
 		tool, args string
 		direct     func() error
 	}{
-		{"halo_pci_summary", `{}`, directHaloRequest(direct, fake)},
-		{"qualys_get_scan", `{"scan_id":` + strconv.Itoa(benchScanID) + `}`, directQualysRequest(direct, fake)},
+		{"halo_pci_summary", `{}`, directHaloRequest(direct, fake.URL)},
+		{"qualys_get_scan", `{"scan_id":` + strconv.Itoa(benchScanID) + `}`, directQualysRequest(direct, fake.URL)},
 	}
 	n := *benchCalls
 	var b strings.Builder
@@ -668,6 +732,7 @@ func (s *httpSession) post(method, params string, notification bool) ([]byte, er
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Accept", "application/json, text/event-stream")
 	req.Header.Set("MCP-Protocol-Version", "2025-11-25")
+	req.Header.Set("Authorization", "Bearer "+benchAuthToken)
 	if s.id != "" {
 		req.Header.Set("Mcp-Session-Id", s.id)
 	}
@@ -796,7 +861,7 @@ func TestBenchHTTPLoad(t *testing.T) {
 	fake := fakeProviders(t)
 	addr := freeAddr(t)
 	cmd := exec.Command(binary(t), "--transport", "http", "--addr", addr)
-	cmd.Env = benchEnv(fake)
+	cmd.Env = append(benchEnv(fake.URL), "PCI_MCP_AUTH_TOKEN="+benchAuthToken)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
@@ -847,7 +912,31 @@ func TestBenchHTTPLoad(t *testing.T) {
 	endpoint := "http://" + addr + "/mcp"
 	tool, args := "qualys_get_scan", `{"scan_id":`+strconv.Itoa(benchScanID)+`}`
 	httpLoad(endpoint, *benchSessions, time.Second, tool, args) // warm-up, not reported
+
+	// The three processes share the machine, so what each spends per call
+	// says more about pci-mcp than the throughput alone does.
+	procs := []struct{ label, pid string }{
+		{"pci-mcp", strconv.Itoa(pid)}, {"load generator (this test)", "self"}, {"fake upstream", strconv.Itoa(fake.pid)},
+	}
+	before := make([]time.Duration, len(procs))
+	for i, p := range procs {
+		if before[i], err = cpuTime(p.pid); err != nil {
+			t.Fatal(err)
+		}
+	}
+	connsBefore := fake.connections(t)
 	res := httpLoad(endpoint, *benchSessions, *benchLoadFor, tool, args)
+	dialled := fake.connections(t) - connsBefore - 1 // less the harness's own query
+	var cpu strings.Builder
+	for i, p := range procs {
+		after, err := cpuTime(p.pid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		used := after - before[i]
+		fmt.Fprintf(&cpu, "| %s | %.2f s (%.0f%% of one core) | %.0f µs |\n", p.label, used.Seconds(),
+			100*used.Seconds()/res.elapsed.Seconds(), float64(used.Microseconds())/float64(max(res.calls, 1)))
+	}
 	peak, err := procStatus(pid, "VmHWM")
 	if err != nil {
 		t.Fatal(err)
@@ -864,4 +953,7 @@ func TestBenchHTTPLoad(t *testing.T) {
 		*benchSessions, tool, *benchLoadFor,
 		float64(res.calls)/res.elapsed.Seconds(), ms(res.latency.median()), ms(res.latency.quantile(0.99)), ms(res.latency.max()),
 		res.errors, mib(idle), mib(peak))
+	report(t, "CPU used during the measured load (all three share the %d cores):\n\n"+
+		"| process | CPU time | per call |\n|---|---|---|\n%s\n"+
+		"Connections pci-mcp opened to the upstream during the measured load: %d.\n\n", runtime.NumCPU(), cpu.String(), dialled)
 }
