@@ -29,7 +29,7 @@ type app struct {
 // variables to set.
 func newApp(cfg *config, stderr io.Writer) (*app, error) {
 	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
-	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey)
+	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a := &app{cfg: cfg, log: log, redactor: redactor}

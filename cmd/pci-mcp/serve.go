@@ -24,8 +24,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdin
 	switch cfg.transport {
 	case "stdio":
 		return serveStdio(ctx, a, stdin, stdout)
+	case "http", "sse":
+		return serveHTTP(ctx, a)
 	}
-	return usageError("--transport %s is not available yet", cfg.transport)
+	return usageError("--transport %s is not available", cfg.transport)
 }
 
 // serveStdio speaks MCP on stdin/stdout; it returns when stdin closes or ctx
