@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test schemas run lint
+.PHONY: help build test schemas run lint conformance
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,6 +23,17 @@ schemas: ## regenerate schemas/ and the README tool table from the catalog
 
 run: build ## run pci-mcp over stdio with the environment's credentials
 	./$(BIN)
+
+# The selected conformance scenarios never call a tool: the server needs a
+# provider only to start, so dummy Qualys credentials and a URL nothing
+# answers on do. TODO: serve --sandbox instead once the sandbox is on main.
+CONFORMANCE_SERVER := env -u PCI_MCP_AUTH_TOKEN QUALYS_USERNAME=conformance QUALYS_PASSWORD=conformance \
+	QUALYS_PCI_URL=http://127.0.0.1:9 ./$(BIN) --transport http --addr '{ADDR}'
+
+conformance: build ## the official MCP conformance suite against --transport http, at 2025-11-25 and 2026-07-28 (installs Node 22 and the suite into .cache/ once)
+	.ci/conformance $(CONFORMANCE_SERVER)
+	CONFORMANCE_SPEC_VERSION=2026-07-28 CONFORMANCE_SCENARIOS='tools-list dns-rebinding-protection' \
+		.ci/conformance $(CONFORMANCE_SERVER)
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
