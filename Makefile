@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test schemas run lint conformance
+.PHONY: help build test schemas run demo lint conformance
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -21,14 +21,28 @@ test: ## vet, then every test with the race detector (includes the schema and RE
 schemas: ## regenerate schemas/ and the README tool table from the catalog
 	$(GO) test ./tools -run 'TestSchemaFiles|TestReadmeToolTable' -count=1 -update
 
-run: build ## run pci-mcp over stdio with the environment's credentials
-	./$(BIN)
+# TODO(transports): once --transport http (issue #5, branch transports) is on
+# main, serve the sandbox on Streamable HTTP at 127.0.0.1:8080/mcp here and
+# print that URL with an HTTP client config instead.
+run: build ## start the sandbox (simulated Qualys and Halo, no credentials) and print a client config
+	@printf '%s\n' \
+	  'pci-mcp sandbox: simulated Qualys PCI and Halo Security accounts; no credentials, no real account touched.' \
+	  '' \
+	  'Paste into claude_desktop_config.json (or your client'"'"'s MCP config) to let the client start it over stdio:' \
+	  '{' \
+	  '  "mcpServers": {' \
+	  '    "pci-sandbox": { "command": "$(CURDIR)/$(BIN)", "args": ["--sandbox"] }' \
+	  '  }' \
+	  '}' \
+	  '' \
+	  'Serving MCP over stdio on this terminal now; Ctrl-C stops it.' >&2
+	./$(BIN) --sandbox
 
-# The selected conformance scenarios never call a tool: the server needs a
-# provider only to start, so dummy Qualys credentials and a URL nothing
-# answers on do. TODO: serve --sandbox instead once the sandbox is on main.
-CONFORMANCE_SERVER := env -u PCI_MCP_AUTH_TOKEN QUALYS_USERNAME=conformance QUALYS_PASSWORD=conformance \
-	QUALYS_PCI_URL=http://127.0.0.1:9 ./$(BIN) --transport http --addr '{ADDR}'
+demo: build ## walk one PCI quarter against the sandbox with pci-mcp call (.ci/demo)
+	PCI_MCP=$(BIN) .ci/demo
+
+# The server under test runs the sandbox: simulated accounts, no credentials.
+CONFORMANCE_SERVER := env -u PCI_MCP_AUTH_TOKEN ./$(BIN) --sandbox --transport http --addr '{ADDR}'
 
 conformance: build ## the official MCP conformance suite against --transport http, at 2025-11-25 and 2026-07-28 (installs Node 22 and the suite into .cache/ once)
 	.ci/conformance $(CONFORMANCE_SERVER)

@@ -62,7 +62,7 @@ func TestElicitationPath(t *testing.T) {
 		name    string
 		options []client.ClientOption
 	}{
-		{"2025-11-25", []client.ClientOption{client.WithLegacyProtocolOnly()}},
+		{"2025-11-25", []client.ClientOption{client.WithProtocolVersion("2025-11-25")}},
 		{"2026-07-28", nil},
 	} {
 		for _, tt := range tests {

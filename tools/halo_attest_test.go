@@ -269,7 +269,7 @@ func TestHaloAttestThroughTheGuard(t *testing.T) {
 			e := &elicitor{answer: tt.answer}
 			options := []client.ClientOption{client.WithElicitationHandler(e)}
 			if tt.legacy {
-				options = append(options, client.WithLegacyProtocolOnly())
+				options = append(options, client.WithProtocolVersion("2025-11-25"))
 			}
 			env := newHaloEnv(t, haloEnvOptions{clientOptions: options})
 			env.clock.Advance(haloScanDelay)

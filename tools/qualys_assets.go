@@ -9,12 +9,9 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 )
 
-// maxAssetsPerCall bounds host and virtual-host lists: large enough for any
-// merchant's external footprint in one call, small enough that one call
-// cannot build a request Qualys would refuse for size.
-const maxAssetsPerCall = 1000
-
-// hostsInput is the argument of the host tools.
+// hostsInput is the argument of the host tools. Lists are capped at 1,000
+// entries: enough for any merchant's external footprint in one call, few
+// enough that one call cannot build a request Qualys would refuse for size.
 type hostsInput struct {
 	Hosts []string `json:"hosts" jsonschema:"minItems=1,maxItems=1000,minLength=1,maxLength=100" jsonschema_description:"IPv4 or IPv6 addresses in any valid form, ranges first-last of one family, or CIDR blocks (sent as their first-last range). Duplicates are dropped."`
 

@@ -27,12 +27,29 @@ type app struct {
 // newApp builds the providers the environment configures and the server.
 // With no provider configured it is a configuration error that names the
 // variables to set.
-func newApp(cfg *config, stderr io.Writer) (*app, error) {
+func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
+	a := &app{cfg: cfg}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+	var sb *sandbox
+	if cfg.sandbox.enabled {
+		if sb, err = startSandbox(cfg); err != nil {
+			return nil, err
+		}
+		a.closers = append(a.closers, sb)
+	}
+
 	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
 	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
-	a := &app{cfg: cfg, log: log, redactor: redactor}
+	a.log, a.redactor = log, redactor
+	if sb != nil {
+		sb.announce(log, cfg)
+	}
 
 	settings := upstream.Settings{Timeout: cfg.upstream.timeout, Concurrency: cfg.upstream.concurrency, Logger: log}
 	userAgent := "pci-mcp/" + currentVersion()
@@ -57,7 +74,7 @@ func newApp(cfg *config, stderr io.Writer) (*app, error) {
 		haloClient = c
 	}
 	if qualysClient == nil && haloClient == nil {
-		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI, or %s for Halo Security",
+		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI, or %s for Halo Security; or try pci-mcp with simulated accounts: --sandbox",
 			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
@@ -86,7 +103,6 @@ func newApp(cfg *config, stderr io.Writer) (*app, error) {
 		Logger:   log,
 	})
 	if err != nil {
-		a.Close()
 		return nil, usageError("%v", err)
 	}
 	a.server, a.tools = srv, selected

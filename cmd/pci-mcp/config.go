@@ -29,6 +29,7 @@ type config struct {
 	upstream     upstreamSettings
 	confirmTTL   time.Duration
 	http         httpSettings
+	sandbox      sandboxSettings
 
 	// Credentials and endpoints: environment only, so they never show in a
 	// process listing.
@@ -101,6 +102,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) flagEnv {
 	fs.DurationVar(&c.confirmTTL, "confirm-ttl", tools.DefaultConfirmTTL, "how long a confirmation of a destructive call stays valid")
 	env["confirm-ttl"] = "PCI_MCP_CONFIRM_TTL"
 	c.httpFlags(fs, env)
+	c.sandboxFlags(fs, env)
 	return env
 }
 
@@ -132,6 +134,9 @@ func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func
 	c.haloAPIKey = getenv(envHaloAPIKey)
 	c.haloURL = getenv(envHaloURL)
 	c.http.authToken = getenv(envAuthToken)
+	if err := c.prepareSandbox(); err != nil {
+		return err
+	}
 	return c.validate()
 }
 

@@ -11,6 +11,9 @@ const synopsis = `pci-mcp — an MCP server for PCI DSS external scanning (Qualy
 
 Usage:
   pci-mcp [flags]            serve MCP (stdio by default)
+  pci-mcp --sandbox          serve simulated accounts: try it with no credentials
+  pci-mcp tools [--json]     list the tool catalog with each tool's token cost
+  pci-mcp call TOOL [ARGS]   call one tool and print its result (pci-mcp call --help)
   pci-mcp version            print the version
   pci-mcp help               this text`
 
@@ -22,6 +25,10 @@ func dispatch(ctx context.Context, args []string, getenv func(string) string, st
 		case "version":
 			fmt.Fprintf(stdout, "pci-mcp %s\n", currentVersion())
 			return nil
+		case "tools":
+			return toolsCommand(rest[1:], stdout, stderr)
+		case "call":
+			return callCommand(ctx, rest[1:], getenv, stdin, stdout, stderr)
 		case "help":
 			rest = []string{"--help"}
 		}

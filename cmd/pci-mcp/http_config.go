@@ -34,12 +34,8 @@ func (c *config) httpFlags(fs *flag.FlagSet, env flagEnv) {
 	env["shutdown-timeout"] = "PCI_MCP_SHUTDOWN_TIMEOUT"
 }
 
-// validateHTTP checks the HTTP settings. Serving beyond loopback without a
-// token is refused: these tools change what a merchant's PCI scan covers.
+// validateHTTP checks the HTTP flags, whatever the transport.
 func (c *config) validateHTTP() error {
-	if c.http.authToken != "" && len(c.http.authToken) < minAuthTokenLen {
-		return usageError("%s must be at least %d bytes; generate one with `openssl rand -hex 32`", envAuthToken, minAuthTokenLen)
-	}
 	if c.http.shutdownTimeout <= 0 {
 		return usageError("--shutdown-timeout must be positive")
 	}
@@ -50,8 +46,16 @@ func (c *config) validateHTTP() error {
 		}
 		c.http.allowedOrigins[i] = origin
 	}
-	if c.transport == "stdio" {
-		return nil
+	return nil
+}
+
+// checkListen checks what serving over HTTP needs, before anything starts.
+// Listening beyond loopback without a token is refused: these tools change
+// what a merchant's PCI scan covers. (`pci-mcp call` parses the same
+// flags but listens nowhere, and sends PCI_MCP_AUTH_TOKEN as a client.)
+func (c *config) checkListen() error {
+	if c.http.authToken != "" && len(c.http.authToken) < minAuthTokenLen {
+		return usageError("%s must be at least %d bytes; generate one with `openssl rand -hex 32`", envAuthToken, minAuthTokenLen)
 	}
 	host, _, err := net.SplitHostPort(c.addr)
 	if err != nil {

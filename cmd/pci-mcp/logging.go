@@ -32,7 +32,7 @@ func newLogger(w io.Writer, format string, level slog.Level, redactor *upstream.
 	if format == "json" {
 		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: replace})
 	} else {
-		h = tint.NewHandler(w, &tint.Options{Level: level, ReplaceAttr: replace, NoColor: !isTerminal(w), TimeFormat: "15:04:05.000"})
+		h = tint.NewTextHandler(w, &tint.Options{Level: level, ReplaceAttr: replace, NoColor: !isTerminal(w), TimeFormat: "15:04:05.000"})
 	}
 	return slog.New(&redactingHandler{Handler: h, redactor: redactor})
 }

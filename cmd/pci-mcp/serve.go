@@ -15,6 +15,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdin
 	if err != nil {
 		return err
 	}
+	if cfg.transport != "stdio" {
+		if err := cfg.checkListen(); err != nil {
+			return err
+		}
+	}
 	a, err := newApp(cfg, stderr)
 	if err != nil {
 		return err
