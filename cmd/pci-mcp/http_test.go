@@ -201,7 +201,8 @@ var clientKinds = []clientKind{
 
 func connectStreamable(t *testing.T, url, token, version string, httpClient *http.Client, opts ...client.ClientOption) *client.Client {
 	t.Helper()
-	topts := []transport.StreamableHTTPCOption{transport.WithHTTPHeaders(bearer(token))}
+	topts := []transport.StreamableHTTPCOption{transport.WithHTTPHeaders(bearer(token)),
+		transport.WithHTTPLogger(slog.New(slog.DiscardHandler))} // it logs a DELETE to a stopped server as an error
 	if httpClient != nil {
 		topts = append(topts, transport.WithHTTPBasicClient(httpClient))
 	}
@@ -718,4 +719,21 @@ func TestHelpListsTheHTTPSettings(t *testing.T) {
 		"--shutdown-timeout", "PCI_MCP_SHUTDOWN_TIMEOUT", "PCI_MCP_AUTH_TOKEN"} {
 		assert.Contains(t, stderr, want)
 	}
+}
+
+// TestCallThroughTheHTTPTransport: `pci-mcp call --url` sends
+// PCI_MCP_AUTH_TOKEN to a pci-mcp serving Streamable HTTP; without it the
+// server turns the call away.
+func TestCallThroughTheHTTPTransport(t *testing.T) {
+	fake := newFakeQualys(t)
+	s := startServer(t, serverEnv(fake), "--transport", "http")
+	code, stdout, stderr := runMain(t, env("PCI_MCP_AUTH_TOKEN", markerAuthToken), "call", "--url", s.url+"/mcp", "qualys_list_scans")
+	assert.Equal(t, exitOK, code, stderr)
+	assert.Contains(t, stdout, "scanInfoList")
+	assert.Equal(t, []string{"GET /pci/scan/list"}, fake.requests())
+
+	code, _, stderr = runMain(t, env(), "call", "--url", s.url+"/mcp", "qualys_list_scans")
+	assert.NotEqual(t, exitOK, code)
+	assert.Contains(t, stderr, "authorization required")
+	assert.Len(t, fake.requests(), 1)
 }
