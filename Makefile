@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test schemas run demo lint bench
+.PHONY: help build test schemas run demo lint conformance bench
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -23,25 +23,30 @@ test: ## vet, then every test with the race detector (includes the schema, READM
 schemas: ## regenerate schemas/ and the README tool table from the catalog
 	$(GO) test ./tools -run 'TestSchemaFiles|TestReadmeToolTable' -count=1 -update
 
-# TODO(transports): once --transport http (issue #5, branch transports) is on
-# main, serve the sandbox on Streamable HTTP at 127.0.0.1:8080/mcp here and
-# print that URL with an HTTP client config instead.
-run: build ## start the sandbox (simulated Qualys and Halo, no credentials) and print a client config
+RUN_ADDR ?= 127.0.0.1:8080
+
+run: build ## serve the sandbox (simulated Qualys and Halo, no credentials) on Streamable HTTP and print a client config
 	@printf '%s\n' \
 	  'pci-mcp sandbox: simulated Qualys PCI and Halo Security accounts; no credentials, no real account touched.' \
 	  '' \
-	  'Paste into claude_desktop_config.json (or your client'"'"'s MCP config) to let the client start it over stdio:' \
-	  '{' \
-	  '  "mcpServers": {' \
-	  '    "pci-sandbox": { "command": "$(CURDIR)/$(BIN)", "args": ["--sandbox"] }' \
-	  '  }' \
-	  '}' \
+	  'Serving MCP over Streamable HTTP at http://$(RUN_ADDR)/mcp. Point a client at it, e.g. VS Code (.vscode/mcp.json):' \
+	  '{ "servers": { "pci-sandbox": { "type": "http", "url": "http://$(RUN_ADDR)/mcp" } } }' \
+	  'or Claude Code: claude mcp add --transport http pci-sandbox http://$(RUN_ADDR)/mcp' \
+	  'Clients that start servers themselves (Claude Desktop) run: $(CURDIR)/$(BIN) --sandbox' \
 	  '' \
-	  'Serving MCP over stdio on this terminal now; Ctrl-C stops it.' >&2
-	./$(BIN) --sandbox
+	  'Ctrl-C stops it.' >&2
+	./$(BIN) --sandbox --transport http --addr $(RUN_ADDR)
 
 demo: build ## walk one PCI quarter against the sandbox with pci-mcp call (.ci/demo)
 	PCI_MCP=$(BIN) .ci/demo
+
+# The server under test runs the sandbox: simulated accounts, no credentials.
+CONFORMANCE_SERVER := env -u PCI_MCP_AUTH_TOKEN ./$(BIN) --sandbox --transport http --addr '{ADDR}'
+
+conformance: build ## the official MCP conformance suite against --transport http, at 2025-11-25 and 2026-07-28 (installs Node 22 and the suite into .cache/ once)
+	.ci/conformance $(CONFORMANCE_SERVER)
+	CONFORMANCE_SPEC_VERSION=2026-07-28 CONFORMANCE_SCENARIOS='tools-list dns-rebinding-protection' \
+		.ci/conformance $(CONFORMANCE_SERVER)
 
 bench: build ## measure start-up, context cost, per-call overhead and HTTP load, and the hot paths (BENCHMARKS.md)
 	./.ci/bench $(BIN)

@@ -65,6 +65,8 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),
+		// Clients may set a log level (logging/setLevel); the server offers it.
+		server.WithLogging(),
 		server.WithInstructions(instructions(selected)),
 		server.WithLogger(slog.New(quietHandler{log.Handler()})),
 	}

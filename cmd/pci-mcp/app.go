@@ -43,7 +43,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	}
 
 	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
-	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey)
+	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a.log, a.redactor = log, redactor

@@ -28,6 +28,7 @@ type config struct {
 	excludeTools listValue
 	upstream     upstreamSettings
 	confirmTTL   time.Duration
+	http         httpSettings
 	sandbox      sandboxSettings
 
 	// Credentials and endpoints: environment only, so they never show in a
@@ -56,6 +57,7 @@ const (
 	envAuditLog       = "PCI_MCP_AUDIT_LOG"
 	envHaloAPIKey     = "HALO_API_KEY"
 	envHaloURL        = "HALO_API_URL"
+	envAuthToken      = "PCI_MCP_AUTH_TOKEN"
 )
 
 // envOnly documents the environment variables that have no flag.
@@ -67,6 +69,7 @@ var envOnly = []struct{ name, usage string }{
 	{envAuditLog, "file the audit trail of mutating calls is appended to (default: info-level log lines)"},
 	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
+	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
 }
 
 // flagEnv maps each flag to its environment variable.
@@ -98,6 +101,7 @@ func (c *config) serveFlags(fs *flag.FlagSet) flagEnv {
 	env["upstream-concurrency"] = "PCI_MCP_UPSTREAM_CONCURRENCY"
 	fs.DurationVar(&c.confirmTTL, "confirm-ttl", tools.DefaultConfirmTTL, "how long a confirmation of a destructive call stays valid")
 	env["confirm-ttl"] = "PCI_MCP_CONFIRM_TTL"
+	c.httpFlags(fs, env)
 	c.sandboxFlags(fs, env)
 	return env
 }
@@ -129,6 +133,7 @@ func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func
 	c.auditLog = getenv(envAuditLog)
 	c.haloAPIKey = getenv(envHaloAPIKey)
 	c.haloURL = getenv(envHaloURL)
+	c.http.authToken = getenv(envAuthToken)
 	if err := c.prepareSandbox(); err != nil {
 		return err
 	}
@@ -157,6 +162,9 @@ func (c *config) validate() error {
 	}
 	if c.upstream.concurrency < 1 {
 		return usageError("--upstream-concurrency must be at least 1")
+	}
+	if err := c.validateHTTP(); err != nil {
+		return err
 	}
 	if (c.qualysUsername == "") != (c.qualysPassword == "") {
 		return usageError("set both %s and %s, or neither", envQualysUsername, envQualysPassword)

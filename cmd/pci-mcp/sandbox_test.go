@@ -7,7 +7,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
@@ -218,8 +217,7 @@ func TestHelpListsTheSandboxAndTheCommands(t *testing.T) {
 }
 
 // TestDemoScript runs `make demo`'s script against the built binary, with
-// scans that finish at once. It needs the Streamable HTTP transport, which
-// the script reports when it is missing.
+// scans that finish at once, through one sandbox server on Streamable HTTP.
 func TestDemoScript(t *testing.T) {
 	bin, err := buildBinary()
 	require.NoError(t, err)
@@ -229,10 +227,6 @@ func TestDemoScript(t *testing.T) {
 	cmd := exec.Command("../../.ci/demo")
 	cmd.Env = append(os.Environ(), "PCI_MCP="+bin, "DEMO_PHASE=0s", "DEMO_LOG="+filepath.Join(t.TempDir(), "server.log"))
 	out, err := cmd.CombinedOutput()
-	if strings.Contains(string(out), "cannot serve Streamable HTTP yet") {
-		// TODO(transports): delete this skip when --transport http is on main.
-		t.Skip("pci-mcp has no --transport http yet (issue #5, branch transports)")
-	}
 	require.NoError(t, err, "%s", out)
 	for _, want := range []string{
 		"1 IP added successfully", "1 VirtualHost added successfully", "scan 10988: Finished",

@@ -15,6 +15,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdin
 	if err != nil {
 		return err
 	}
+	if cfg.transport != "stdio" {
+		if err := cfg.checkListen(); err != nil {
+			return err
+		}
+	}
 	a, err := newApp(cfg, stderr)
 	if err != nil {
 		return err
@@ -24,8 +29,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdin
 	switch cfg.transport {
 	case "stdio":
 		return serveStdio(ctx, a, stdin, stdout)
+	case "http", "sse":
+		return serveHTTP(ctx, a)
 	}
-	return usageError("--transport %s is not available yet", cfg.transport)
+	return usageError("--transport %s is not available", cfg.transport)
 }
 
 // serveStdio speaks MCP on stdin/stdout; it returns when stdin closes or ctx

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/mark3labs/mcp-go/server"
+)
+
+// Serving MCP over HTTP: --transport http is Streamable HTTP at /mcp,
+// --transport sse the older HTTP+SSE transport at /sse (events) and /message
+// (posts). Both answer GET /healthz, and both put the same front door
+// (http_guard.go) before the same MCP server: same catalog, guard and errors
+// as over stdio.
+//
+// Sessions. Streamable HTTP runs statelessly, so replicas behind a load
+// balancer can share traffic without affinity, and serves both protocol
+// generations on one endpoint:
+//
+//   - 2026-07-28 requests carry no session at all; mcp-go gives each its own
+//     ephemeral one. Confirmation tokens are signed (PCI_MCP_STATE_KEY) and
+//     bound to no session, so any replica verifies them; the elicitation
+//     route's input requests are stateless by design.
+//   - Clients of 2025-11-25 and before get an Mcp-Session-Id at initialize,
+//     from mcp-go's StatelessGeneratingSessionIdManager, which checks only
+//     its form: every replica accepts every session ID, and a confirmation
+//     token bound to it verifies on any of them. The replica that answered
+//     initialize also remembers the client's capabilities (for
+//     elicitation/create), for sessionIdleTTL; elsewhere the session falls
+//     back to the token route, which needs no memory. An elicitation/create
+//     answer must come back to the replica that asked, so deployments
+//     whose clients elicit should route on Mcp-Session-Id.
+//
+// The alternatives lose a generation or the replicas: WithStateLess drops
+// the Mcp-Session-Id of older clients, so every one of them shares the
+// session "" (confirmation tokens would no longer tell sessions apart, and
+// elicitation answers could not find their way back); WithStateful keeps
+// sessions in one process, so any other replica answers 404.
+//
+// HTTP+SSE has no such choice: its session is the open event stream, held
+// by one process, so a balancer must keep a client on one replica.
+
+const (
+	// sessionIdleTTL is how long a Streamable HTTP session's in-memory state
+	// (client info, log level) outlives its last request. Past it the
+	// session still works; it just uses the token route.
+	sessionIdleTTL = 30 * time.Minute
+	// keepAliveInterval spaces the pings on idle event streams, so proxies
+	// do not close them as dead.
+	keepAliveInterval = 30 * time.Second
+)
+
+// httpTransport is one of the two MCP transports over HTTP.
+type httpTransport struct {
+	// routes maps mux patterns to mcp-go's handlers (with call tracking);
+	// the front door is added around them.
+	routes map[string]http.Handler
+	// endpoint is the path a client connects to.
+	endpoint string
+	// close ends mcp-go's own sessions and goroutines.
+	close func()
+}
+
+func newStreamableTransport(a *app, calls *callTracker) *httpTransport {
+	s := server.NewStreamableHTTPServer(a.server,
+		server.WithEndpointPath("/mcp"),
+		server.WithSessionIdManager(&server.StatelessGeneratingSessionIdManager{}),
+		server.WithSessionIdleTTL(sessionIdleTTL),
+		server.WithHeartbeatInterval(keepAliveInterval),
+		server.WithStreamableHTTPLogger(a.log),
+	)
+	return &httpTransport{
+		routes:   map[string]http.Handler{"/mcp": calls.trackPosts(s)},
+		endpoint: "/mcp",
+		close:    func() { _ = s.Shutdown(context.Background()) },
+	}
+}
+
+func newSSETransport(a *app, calls *callTracker) *httpTransport {
+	// Without CORS origins, mcp-go's event stream answers
+	// Access-Control-Allow-Origin: *. Origins were checked before (checkOrigin
+	// sets the header for allowed ones), so give it the exact ones instead.
+	corsOrigins := append([]string{"http://localhost", "http://127.0.0.1", "http://[::1]"}, a.cfg.http.allowedOrigins...)
+	s := server.NewSSEServer(a.server,
+		server.WithSSEEndpoint("/sse"),
+		server.WithMessageEndpoint("/message"),
+		server.WithSessionIDGenerator(newSSESessionID),
+		server.WithKeepAliveInterval(keepAliveInterval),
+		server.WithSSECORS(server.WithCORSAllowedOrigins(corsOrigins...)),
+	)
+	return &httpTransport{
+		routes: map[string]http.Handler{
+			"/sse":     calls.trackStream(s.SSEHandler()),
+			"/message": calls.trackMessages(s.MessageHandler()),
+		},
+		endpoint: "/sse",
+		close:    s.CloseSessions,
+	}
+}
+
+// newHTTPHandler puts the front door around a transport, in the order
+// http_guard.go describes, and adds /healthz.
+func newHTTPHandler(a *app, t *httpTransport, timeouts httpTimeouts) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /healthz", healthHandler(a))
+	for pattern, h := range t.routes {
+		mux.Handle(pattern, requireBearer(a.cfg.http.authToken, readBody(boundWrites(timeouts.write, h))))
+	}
+	return rejectRebinding(originPolicy{extra: a.cfg.http.allowedOrigins}.checkOrigin(mux))
+}
+
+// healthHandler answers readiness probes: no secret, no upstream call.
+func healthHandler(a *app) http.Handler {
+	providers := a.providers()
+	if providers == nil {
+		providers = []string{}
+	}
+	body, _ := json.Marshal(struct {
+		Status    string   `json:"status"`
+		Version   string   `json:"version"`
+		Providers []string `json:"providers"`
+	}{"ok", currentVersion(), providers})
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store")
+		_, _ = w.Write(body)
+	})
+}
+
+// httpTestHooks let this package's tests serve on a listener they opened,
+// shorten the timeouts and learn when a shutdown has begun. Only tests set
+// them, through the context given to run.
+type httpTestHooks struct {
+	listener net.Listener
+	timeouts *httpTimeouts
+	// draining is closed once the shutdown has stopped accepting connections
+	// and waits for calls in flight.
+	draining chan struct{}
+}
+
+type httpTestHooksKey struct{}
+
+// serveHTTP serves MCP over HTTP until ctx ends, then shuts down: it stops
+// accepting connections, lets calls in flight finish (within
+// --shutdown-timeout), then ends the event streams and returns.
+func serveHTTP(ctx context.Context, a *app) error {
+	cfg := a.cfg
+	hooks, _ := ctx.Value(httpTestHooksKey{}).(*httpTestHooks)
+	var ln net.Listener
+	if hooks != nil && hooks.listener != nil {
+		ln = hooks.listener
+	} else {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.addr); err != nil {
+			return usageError("--addr %s: %v", cfg.addr, err)
+		}
+	}
+	// The address was checked before (validateHTTP); the socket is what
+	// counts, whatever the name resolved to.
+	if cfg.http.authToken == "" && !isLoopbackAddr(ln.Addr()) {
+		_ = ln.Close()
+		return usageError("listening on %s would accept connections from other machines, and %s is not set", ln.Addr(), envAuthToken)
+	}
+
+	calls := newCallTracker()
+	var t *httpTransport
+	if cfg.transport == "sse" {
+		t = newSSETransport(a, calls)
+	} else {
+		t = newStreamableTransport(a, calls)
+	}
+	// Every request's context descends from streams: cancelling it ends the
+	// long-lived ones (event streams, GET listens, subscriptions/listen).
+	streams, endStreams := context.WithCancel(context.Background())
+	defer endStreams()
+	timeouts := defaultHTTPTimeouts
+	if hooks != nil && hooks.timeouts != nil {
+		timeouts = *hooks.timeouts
+	}
+	srv := &http.Server{
+		Handler:           newHTTPHandler(a, t, timeouts),
+		ReadHeaderTimeout: timeouts.readHeader,
+		ReadTimeout:       timeouts.read,
+		WriteTimeout:      timeouts.write,
+		IdleTimeout:       timeouts.idle,
+		MaxHeaderBytes:    maxHeaderBytes,
+		BaseContext:       func(net.Listener) context.Context { return streams },
+		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	listenerClosed := make(chan struct{})
+	srv.RegisterOnShutdown(func() { close(listenerClosed) })
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	a.log.Info("serving MCP over HTTP", "transport", cfg.transport, "url", "http://"+ln.Addr().String()+t.endpoint,
+		"bearer_token_required", cfg.http.authToken != "")
+
+	select {
+	case err := <-served:
+		t.close()
+		return fmt.Errorf("serving HTTP on %s: %w", ln.Addr(), err)
+	case <-ctx.Done():
+	}
+
+	a.log.Info("shutting down: no new connections; letting calls in flight finish",
+		"in_flight", calls.inFlight(), "timeout", cfg.http.shutdownTimeout)
+	grace, cancel := context.WithTimeout(context.Background(), cfg.http.shutdownTimeout)
+	defer cancel()
+	shutdown := make(chan error, 1)
+	go func() { shutdown <- srv.Shutdown(grace) }()
+	<-listenerClosed
+	if hooks != nil && hooks.draining != nil {
+		close(hooks.draining)
+	}
+	if err := calls.wait(grace); err != nil {
+		a.log.Warn("shutdown timeout passed with calls in flight; cancelling them", "in_flight", calls.inFlight())
+	}
+	endStreams()
+	t.close()
+	if err := <-shutdown; err != nil {
+		_ = srv.Close()
+	}
+	<-served
+	a.log.Info("pci-mcp stopped")
+	return nil
+}
