@@ -326,6 +326,33 @@ func cpuTime(pid string) (time.Duration, error) {
 	return time.Duration(utime+stime) * time.Second / ticksPerSecond, nil
 }
 
+// machineBusy is the CPU time every process on the machine has used so far
+// (the busy jiffies of /proc/stat's first line).
+func machineBusy() (time.Duration, error) {
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(line) // cpu user nice system idle iowait irq softirq steal ...
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	var busy int64
+	for i, v := range f[1:9] {
+		if i == 3 || i == 4 { // idle, iowait
+			continue
+		}
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil {
+			return 0, err
+		}
+		busy += n
+	}
+	const ticksPerSecond = 100 // USER_HZ on Linux
+	return time.Duration(busy) * time.Second / ticksPerSecond, nil
+}
+
 // durations summarises a sample.
 type durations []time.Duration
 
@@ -924,8 +951,17 @@ func TestBenchHTTPLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	busyBefore, err := machineBusy()
+	if err != nil {
+		t.Fatal(err)
+	}
 	connsBefore := fake.connections(t)
 	res := httpLoad(endpoint, *benchSessions, *benchLoadFor, tool, args)
+	busyAfter, err := machineBusy()
+	if err != nil {
+		t.Fatal(err)
+	}
+	others := busyAfter - busyBefore
 	dialled := fake.connections(t) - connsBefore - 1 // less the harness's own query
 	var cpu strings.Builder
 	for i, p := range procs {
@@ -934,9 +970,12 @@ func TestBenchHTTPLoad(t *testing.T) {
 			t.Fatal(err)
 		}
 		used := after - before[i]
+		others -= used
 		fmt.Fprintf(&cpu, "| %s | %.2f s (%.0f%% of one core) | %.0f µs |\n", p.label, used.Seconds(),
 			100*used.Seconds()/res.elapsed.Seconds(), float64(used.Microseconds())/float64(max(res.calls, 1)))
 	}
+	fmt.Fprintf(&cpu, "| everything else on the machine | %.2f s (%.0f%% of one core) | |\n",
+		max(others, 0).Seconds(), 100*max(others, 0).Seconds()/res.elapsed.Seconds())
 	peak, err := procStatus(pid, "VmHWM")
 	if err != nil {
 		t.Fatal(err)
