@@ -12,6 +12,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -96,7 +97,7 @@ const fakeUpstreamEnv = "PCI_MCP_BENCH_FAKE_UPSTREAM"
 // direct net/http baseline reach, as they would reach a real API: a fake in
 // the harness's own process would make the baseline's round trip an
 // in-process hand-off that no real request enjoys.
-func fakeProviders(t *testing.T) fakeUpstream {
+func fakeProviders(t testing.TB) fakeUpstream {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^TestFakeUpstreamProcess$", "-test.count=1")
 	cmd.Env = append(os.Environ(), fakeUpstreamEnv+"=1")
@@ -995,4 +996,63 @@ func TestBenchHTTPLoad(t *testing.T) {
 	report(t, "CPU used during the measured load (all three share the %d cores):\n\n"+
 		"| process | CPU time | per call |\n|---|---|---|\n%s\n"+
 		"Connections pci-mcp opened to the upstream during the measured load: %d.\n\n", runtime.NumCPU(), cpu.String(), dialled)
+}
+
+// BenchmarkStreamableHTTPCall is a tools/call over Streamable HTTP with
+// pci-mcp's HTTP serving (token check, origin and rebinding checks, limits)
+// running in this process, from 50 concurrent sessions, against the fake
+// upstream in its own process: the way to profile where an HTTP call's CPU
+// goes,
+//
+//	go test -tags bench -run '^$' -bench StreamableHTTPCall -cpuprofile cpu.out ./cmd/pci-mcp
+//	go tool pprof -top -cum -focus 'conn\).serve' cpu.out
+//
+// The client's own work is in the same profile; -focus leaves it out.
+func BenchmarkStreamableHTTPCall(b *testing.B) {
+	fake := fakeProviders(b)
+	vars := map[string]string{"PCI_MCP_AUTH_TOKEN": benchAuthToken}
+	for _, kv := range benchEnv(fake.URL) {
+		k, v, _ := strings.Cut(kv, "=")
+		vars[k] = v
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.WithValue(context.Background(), httpTestHooksKey{}, &httpTestHooks{listener: ln}))
+	served := make(chan int, 1)
+	go func() {
+		served <- run(ctx, []string{"pci-mcp", "--transport", "http", "--addr", ln.Addr().String(), "--log-level", "warn"},
+			func(k string) string { return vars[k] }, strings.NewReader(""), io.Discard, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if code := <-served; code != exitOK {
+			b.Errorf("pci-mcp exited with status %d", code)
+		}
+	}()
+
+	transport := http.DefaultTransport.(*http.Transport).Clone()
+	transport.MaxIdleConnsPerHost = 64
+	client := &http.Client{Transport: transport}
+	defer transport.CloseIdleConnections()
+	endpoint := "http://" + ln.Addr().String() + "/mcp"
+	params := `{"name":"qualys_get_scan","arguments":{"scan_id":` + strconv.Itoa(benchScanID) + `}}`
+	b.SetParallelism(max(1, 50/runtime.GOMAXPROCS(0)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		s := &httpSession{client: client, endpoint: endpoint}
+		if _, err := s.post("initialize", initializeParams, false); err != nil {
+			b.Error(err)
+			return
+		}
+		for pb.Next() {
+			res, err := s.post("tools/call", params, false)
+			if err != nil || bytes.Contains(res, []byte(`"isError":true`)) {
+				b.Errorf("tools/call: %v %s", err, res)
+				return
+			}
+		}
+	})
 }
