@@ -14,8 +14,8 @@ import (
 )
 
 // testMemory is a memory on a clock the test moves.
-func testMemory(size int, ttl time.Duration) (*AttestationMemory, *haloClock) {
-	clock := &haloClock{now: haloT0}
+func testMemory(size int, ttl time.Duration) (*AttestationMemory, *fakeClock) {
+	clock := &fakeClock{now: haloT0}
 	m := NewAttestationMemory(size, ttl)
 	m.now = clock.Now
 	return m, clock

@@ -142,7 +142,11 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		return q.decide(server.ElicitationResponse(params.InputResponses, confirmKey), nil, execute)
 	}
 
-	switch elicitationSupport(ctx) {
+	route := elicitationSupport(ctx)
+	if d.Guard.tokensOnly {
+		route = elicitNone
+	}
+	switch route {
 	case elicitByInputRequest:
 		state, _ := d.Guard.issue(purposeState, c.tool.Name, q.digest, q.session)
 		q.audit(confirmedElicitation, "confirmation_requested", nil)
@@ -245,7 +249,9 @@ func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute f
 		}
 		res := q.cancelled()
 		res.Content = append([]mcp.Content{mcp.NewTextContent(fmt.Sprintf(
-			"Cancelled: the user %s the confirmation. Nothing was sent to %s.", verb, provider))}, res.Content...)
+			"Cancelled: the user %s the confirmation. Nothing was sent to %s. "+
+				"(If no question was shown, the client declines confirmations on its own: the operator can start pci-mcp with --confirm=token to confirm by token instead.)",
+			verb, provider))}, res.Content...)
 		return res
 	case mcp.ElicitationResponseActionAccept:
 	default:

@@ -361,3 +361,17 @@ func toAnySlice(v any) []any {
 	}
 	return nil
 }
+
+// TestTokensOnlySkipsElicitation: with --confirm=token, even a client that
+// can show forms confirms by token, for clients that decline unseen.
+func TestTokensOnlySkipsElicitation(t *testing.T) {
+	guard, err := NewGuard(GuardOptions{TokensOnly: true})
+	require.NoError(t, err)
+	env := newTestEnv(t, func(o *Options) { o.Guard = guard })
+	e := &elicitor{answer: answerWith(mcp.ElicitationResponseActionDecline)}
+	c := connect(t, env.server, client.WithElicitationHandler(e))
+	res := callTool(t, c, "qualys_remove_hosts", removeArgs)
+	assert.Empty(t, e.asked, "nobody is asked through the client")
+	assert.Equal(t, "confirmation_required", structured(t, res)["status"])
+	assert.Empty(t, env.qualys.requests())
+}

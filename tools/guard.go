@@ -29,9 +29,10 @@ const MinStateKeyLen = 32
 // so each executes at most once. It fails closed: anything it cannot verify
 // sends nothing.
 type Guard struct {
-	key []byte
-	ttl time.Duration
-	now func() time.Time
+	key        []byte
+	ttl        time.Duration
+	now        func() time.Time
+	tokensOnly bool
 
 	mu   sync.Mutex
 	used map[string]time.Time // nonce → expiry, pruned as they expire
@@ -46,6 +47,10 @@ type GuardOptions struct {
 	TTL time.Duration
 	// Now is the clock; nil means time.Now. Tests inject one.
 	Now func() time.Time
+	// TokensOnly skips elicitation and always uses the confirmation-token
+	// route: for clients that claim elicitation support but decline every
+	// question without showing it.
+	TokensOnly bool
 }
 
 // NewGuard returns a guard. A key shorter than MinStateKeyLen is refused.
@@ -62,7 +67,7 @@ func NewGuard(opts GuardOptions) (*Guard, error) {
 	// Derive the MAC key so the configured secret itself is never used raw.
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte("pci-mcp confirmation tokens v1"))
-	g := &Guard{key: mac.Sum(nil), ttl: opts.TTL, now: opts.Now, used: map[string]time.Time{}}
+	g := &Guard{key: mac.Sum(nil), ttl: opts.TTL, now: opts.Now, tokensOnly: opts.TokensOnly, used: map[string]time.Time{}}
 	if g.ttl <= 0 {
 		g.ttl = DefaultConfirmTTL
 	}

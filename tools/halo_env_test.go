@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -33,29 +32,11 @@ const (
 	haloTestAPIKey = "marker-halo-key-3a91f7"
 )
 
-// haloClock is a clock tests move by hand.
-type haloClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *haloClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *haloClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
 // haloEnv is pci-mcp serving the Halo tools against a simulator, with an
 // MCP client connected to it.
 type haloEnv struct {
 	sim    *halosim.Simulator
-	clock  *haloClock
+	clock  *fakeClock
 	halo   *halo.Client
 	client *client.Client
 }
@@ -77,7 +58,7 @@ type haloEnvOptions struct {
 
 func newHaloEnv(t *testing.T, o haloEnvOptions) *haloEnv {
 	t.Helper()
-	clock := &haloClock{now: haloT0}
+	clock := &fakeClock{now: haloT0}
 	sim := halosim.New(halosim.Options{APIKey: haloTestAPIKey, Now: clock.Now, ScanFinishesAfter: haloScanDelay, Empty: o.empty})
 	var h http.Handler = sim
 	if o.wrap != nil {

@@ -78,7 +78,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
-	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL})
+	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: cfg.confirm == "token"})
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)
 	}

@@ -28,6 +28,7 @@ type config struct {
 	excludeTools listValue
 	upstream     upstreamSettings
 	confirmTTL   time.Duration
+	confirm      string
 	http         httpSettings
 	sandbox      sandboxSettings
 
@@ -101,6 +102,8 @@ func (c *config) serveFlags(fs *flag.FlagSet) flagEnv {
 	env["upstream-concurrency"] = "PCI_MCP_UPSTREAM_CONCURRENCY"
 	fs.DurationVar(&c.confirmTTL, "confirm-ttl", tools.DefaultConfirmTTL, "how long a confirmation of a destructive call stays valid")
 	env["confirm-ttl"] = "PCI_MCP_CONFIRM_TTL"
+	str(&c.confirm, "confirm", "PCI_MCP_CONFIRM", "auto",
+		"how destructive calls are confirmed: auto (ask through the client when it can show a form, else a token) or token (always a token, for clients that decline questions unseen)")
 	c.httpFlags(fs, env)
 	c.sandboxFlags(fs, env)
 	return env
@@ -153,6 +156,9 @@ func (c *config) validate() error {
 	}
 	if c.upstream.timeout <= 0 {
 		return usageError("--upstream-timeout must be positive")
+	}
+	if c.confirm != "auto" && c.confirm != "token" {
+		return usageError("--confirm %q: must be auto or token", c.confirm)
 	}
 	if c.confirmTTL < 10*time.Second || c.confirmTTL > 24*time.Hour {
 		return usageError("--confirm-ttl must be between 10s and 24h")
