@@ -137,7 +137,7 @@ func huge(n int) fault {
 // faultEnv is a test env whose Qualys client retries like production (3
 // attempts) with no backoff wait, and a short per-attempt timeout.
 func faultEnv(t *testing.T, baseURL string) *testEnv {
-	return faultEnvWithTimeout(t, baseURL, 300*time.Millisecond)
+	return faultEnvWithTimeout(t, baseURL, faultTimeout)
 }
 
 // faultEnvWithTimeout sets the per-attempt timeout: short where the fault
@@ -158,6 +158,12 @@ func faultEnvWithTimeout(t *testing.T, baseURL string, timeout time.Duration) *t
 	})
 }
 
+// faultTimeout is the per-attempt timeout of the fault tests: the faults
+// that hang never answer, so any value makes them time out; it only has to
+// be long enough for a healthy loopback answer on a loaded 2-core machine
+// running the race detector.
+const faultTimeout = time.Second
+
 const (
 	readTool   = "qualys_list_scans"
 	readArgs   = `{}`
@@ -172,7 +178,7 @@ func TestFaultMatrix(t *testing.T) {
 	tests := []struct {
 		name         string
 		tool, args   string
-		timeout      time.Duration // per attempt; default 300ms
+		timeout      time.Duration // per attempt; default faultTimeout
 		faults       func(f *faultyUpstream) []fault
 		wantError    bool
 		wantAttempts int32
@@ -232,7 +238,7 @@ func TestFaultMatrix(t *testing.T) {
 			f.faults = tt.faults(f)
 			timeout := tt.timeout
 			if timeout == 0 {
-				timeout = 300 * time.Millisecond
+				timeout = faultTimeout
 			}
 			env := faultEnvWithTimeout(t, f.srv.URL, timeout)
 

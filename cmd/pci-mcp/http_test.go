@@ -689,10 +689,11 @@ func TestHTTPRefusesToListenBeyondLoopbackWithoutToken(t *testing.T) {
 
 // TestHTTPCallsOutliveTheServerTimeouts: the read and write timeouts bound
 // reading a request and each write, not a call or a stream. With both at
-// 100ms, a call the upstream answers after 500ms still gets its result, on
+// 250ms (long enough that a loaded machine still reads a loopback request
+// in time), a call the upstream answers after 1s still gets its result, on
 // the same session, and the next call works.
 func TestHTTPCallsOutliveTheServerTimeouts(t *testing.T) {
-	short := &httpTimeouts{readHeader: 100 * time.Millisecond, read: 100 * time.Millisecond, write: 100 * time.Millisecond, idle: time.Minute}
+	short := &httpTimeouts{readHeader: 250 * time.Millisecond, read: 250 * time.Millisecond, write: 250 * time.Millisecond, idle: time.Minute}
 	for _, kind := range clientKinds {
 		t.Run(kind.name, func(t *testing.T) {
 			fake := newFakeQualys(t)
@@ -701,7 +702,7 @@ func TestHTTPCallsOutliveTheServerTimeouts(t *testing.T) {
 			arrived, release := fake.hold()
 			go func() {
 				<-arrived
-				time.Sleep(5 * short.read) // past both deadlines, whatever the scheduler does
+				time.Sleep(4 * short.read) // past both deadlines, whatever the scheduler does
 				close(release)
 			}()
 			res := callTool(t, c, "qualys_list_scans", nil)
