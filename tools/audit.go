@@ -130,26 +130,31 @@ func argsDigest(in any) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// record writes the entry for a checked mutating call.
+// newAuditEntry starts the entry for one call of t: who, where, how it was
+// confirmed and how it ended.
+func newAuditEntry(ctx context.Context, d *Deps, t Tool, confirmation, outcome string, err error) AuditEntry {
+	e := AuditEntry{
+		Tool: t.Name, Provider: string(t.Toolset), Account: d.account(t.Toolset), Session: sessionID(ctx),
+		Confirmation: confirmation, Outcome: outcome,
+	}
+	if err != nil {
+		e.Detail = err.Error()
+	}
+	return e
+}
+
+// record writes the entry for a checked mutating call that was sent.
 func (a *Audit) record(ctx context.Context, d *Deps, t Tool, in any, confirmation string, err error) {
 	if a == nil {
 		return
 	}
-	e := AuditEntry{
-		Tool:         t.Name,
-		Provider:     string(t.Toolset),
-		Account:      d.account(t.Toolset),
-		Session:      sessionID(ctx),
-		ArgsDigest:   argsDigest(in),
-		Confirmation: confirmation,
-		Outcome:      "done",
-	}
+	e := newAuditEntry(ctx, d, t, confirmation, "done", err)
+	e.ArgsDigest = argsDigest(in)
 	if tg, ok := in.(targeted); ok {
 		e.Targets = tg.auditTargets()
 	}
 	if err != nil {
 		e.Outcome = "error"
-		e.Detail = err.Error()
 		if ue, ok := upstream.AsError(err); ok {
 			e.UpstreamStatus = ue.StatusCode
 			if ue.OutcomeUnknown {
@@ -166,14 +171,7 @@ func (a *Audit) rejected(ctx context.Context, d *Deps, t Tool, outcome string, e
 	if a == nil {
 		return
 	}
-	e := AuditEntry{
-		Tool: t.Name, Provider: string(t.Toolset), Account: d.account(t.Toolset), Session: sessionID(ctx),
-		Confirmation: confirmedNone, Outcome: outcome,
-	}
-	if err != nil {
-		e.Detail = err.Error()
-	}
-	a.Write(e)
+	a.Write(newAuditEntry(ctx, d, t, confirmedNone, outcome, err))
 }
 
 // sessionID is the MCP session of the call, empty on stateless transports.

@@ -276,13 +276,10 @@ func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute f
 
 func (q confirmation) audit(method, outcome string, err error) {
 	p := q.preview.base()
-	e := AuditEntry{
-		Tool: q.c.tool.Name, Provider: string(q.c.tool.Toolset), Account: p.Account, Session: q.session,
-		Targets: p.Items, ArgsDigest: q.digest, Confirmation: method, Outcome: outcome,
-	}
-	if err != nil {
-		e.Detail = err.Error()
-	}
+	e := newAuditEntry(q.ctx, q.d, q.c.tool, method, outcome, err)
+	// The preview's account was looked up for the person, and its items are
+	// exactly what would be sent.
+	e.Account, e.Targets, e.ArgsDigest = p.Account, p.Items, q.digest
 	q.d.Audit.Write(e)
 }
 

@@ -37,7 +37,11 @@ func about(err error, subject, hint string) error {
 
 // invalidArgumentsResult reports arguments refused before anything was sent.
 func invalidArgumentsResult(s spec, err error) *mcp.CallToolResult {
-	return errorText(fmt.Sprintf("Invalid arguments for %s: %s. Nothing was sent to %s.", s.name, err.Error(), s.toolset.provider()))
+	return errorText(invalidArgumentsText(s, err))
+}
+
+func invalidArgumentsText(s spec, err error) string {
+	return fmt.Sprintf("Invalid arguments for %s: %s. Nothing was sent to %s.", s.name, err.Error(), s.toolset.provider())
 }
 
 // errorResult maps a handler's failure to a tool result.
@@ -49,7 +53,7 @@ func describeFailure(s spec, err error) string {
 	var argErr *ArgumentError
 	var argErrs argumentErrors
 	if errors.As(err, &argErr) || errors.As(err, &argErrs) {
-		return fmt.Sprintf("Invalid arguments for %s: %s. Nothing was sent to %s.", s.name, err.Error(), s.toolset.provider())
+		return invalidArgumentsText(s, err)
 	}
 	var subject *subjectError
 	errors.As(err, &subject)

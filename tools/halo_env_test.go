@@ -111,7 +111,7 @@ func (e *haloEnv) call(t *testing.T, name, args string) *mcp.CallToolResult {
 func (e *haloEnv) ok(t *testing.T, name, args string, out any) string {
 	t.Helper()
 	res := e.call(t, name, args)
-	text := haloResultText(t, res)
+	text := resultText(t, res)
 	require.False(t, res.IsError, "%s failed: %s", name, text)
 	data, err := json.Marshal(res.StructuredContent)
 	require.NoError(t, err)
@@ -124,19 +124,10 @@ func (e *haloEnv) ok(t *testing.T, name, args string, out any) string {
 func (e *haloEnv) failed(t *testing.T, name, args string) string {
 	t.Helper()
 	res := e.call(t, name, args)
-	text := haloResultText(t, res)
+	text := resultText(t, res)
 	require.True(t, res.IsError, "%s succeeded: %s", name, text)
 	require.NotContains(t, text, haloTestAPIKey)
 	return text
-}
-
-// haloResultText is the text content of a result.
-func haloResultText(t *testing.T, res *mcp.CallToolResult) string {
-	t.Helper()
-	require.NotEmpty(t, res.Content)
-	text, ok := res.Content[0].(mcp.TextContent)
-	require.True(t, ok, "first content is %T", res.Content[0])
-	return text.Text
 }
 
 // upstreamCalls lists what reached the simulator as "METHOD path?query",
