@@ -331,7 +331,9 @@ func printResult(w io.Writer, res *mcp.CallToolResult, asJSON bool) error {
 	if len(texts) == 0 {
 		return nil
 	}
-	_, err := fmt.Fprintln(w, strings.Join(texts, "\n\n"))
+	// Text is for a person: what an upstream put in it must not drive the
+	// terminal.
+	_, err := fmt.Fprintln(w, terminalSafe(strings.Join(texts, "\n\n")))
 	return err
 }
 
