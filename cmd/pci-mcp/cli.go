@@ -67,9 +67,12 @@ func execute(ctx context.Context, args []string, getenv func(string) string, std
 	return root.ExecuteContext(ctx)
 }
 
+// The help lists the subcommands in the order of subcommands. (Cobra's
+// setting is a package variable: set once, before any run, so concurrent
+// runs in tests only read it.)
+func init() { cobra.EnableCommandSorting = false }
+
 func (c *cli) newRootCommand() *cobra.Command {
-	// The help lists the subcommands in the order of subcommands.
-	cobra.EnableCommandSorting = false
 	root := &cobra.Command{
 		Use:     "pci-mcp",
 		Short:   "an MCP server for PCI DSS external scanning",
