@@ -12,6 +12,7 @@ import (
 
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 // This file is the per-call choice of account. A provider may have several
@@ -67,7 +68,8 @@ func (c *accountChoice) several() bool { return c != nil && len(c.names) > 1 }
 // newAccountChoices builds each provider's accounts and their views of
 // base. The views share everything but the provider client, the account's
 // name and credentials, and the memory of attestations started through it.
-func newAccountChoices(base *Deps, accounts []Account) (map[Toolset]*accountChoice, error) {
+func newAccountChoices(base *Deps, accounts []Account, store guard.Store) (map[Toolset]*accountChoice, error) {
+	attestations := NewAttestationMemory(store, attestationMemoryTTL)
 	out := map[Toolset]*accountChoice{}
 	marked := map[Toolset]string{}
 	for _, a := range accounts {
@@ -97,7 +99,7 @@ func newAccountChoices(base *Deps, accounts []Account) (map[Toolset]*accountChoi
 			view.Qualys = a.Qualys
 		case ToolsetHalo:
 			view.Halo = a.Halo
-			view.Attestations = NewAttestationMemory(attestationMemorySize, attestationMemoryTTL)
+			view.Attestations = attestations.forAccount(a.Name)
 		}
 		c.names = append(c.names, a.Name)
 		c.views[a.Name] = &view
