@@ -228,6 +228,8 @@ type Deps struct {
 	Redactor *upstream.Redactor
 	Audit    *Audit
 	Guard    *Guard
+	// pollClock paces qualys_wait_for_scan; nil means the wall clock.
+	pollClock pollClock
 }
 
 // account names the upstream account a toolset acts as, for previews and

@@ -36,6 +36,9 @@ type Options struct {
 	Logger *slog.Logger
 	// ServerOptions are passed to mcp-go (tests add output validation).
 	ServerOptions []server.ServerOption
+
+	// pollClock paces waiting tools; nil means the wall clock. Tests set it.
+	pollClock pollClock
 }
 
 // NewServer builds the MCP server: the catalog filtered by what is
@@ -61,7 +64,7 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 		}
 	}
 	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: guard,
-		Halo: opts.Halo, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL)}
+		Halo: opts.Halo, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL), pollClock: opts.pollClock}
 
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),
@@ -103,7 +106,7 @@ func instructions(selected []Tool) string {
 		if has["qualys_launch_scan"] {
 			b.WriteString("qualys_launch_scan, then ")
 		}
-		b.WriteString("poll qualys_get_scan until Finished (qualys_list_scans finds past scans). " +
+		b.WriteString("qualys_wait_for_scan until finished (qualys_list_scans finds past scans). " +
 			"3. findings: qualys_list_vulnerabilities, qualys_get_vulnerability for remediation. " +
 			"4. status: qualys_compliance_summary gives each asset's Pass/Fail.")
 	}
