@@ -213,8 +213,10 @@ func (q confirmation) question() mcp.ElicitationParams {
 		message += "\nTo sign, type your full name: " + q.signature + "."
 	}
 	return mcp.ElicitationParams{
-		Mode:    mcp.ElicitationModeForm,
-		Message: message,
+		Mode: mcp.ElicitationModeForm,
+		// The preview holds upstream text (names, scope): the one redactor
+		// sees the question before the person does.
+		Message: q.d.Redactor.Redact(message),
 		RequestedSchema: map[string]any{
 			"type":       "object",
 			"properties": props,

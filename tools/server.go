@@ -82,6 +82,7 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 		server.WithLogging(),
 		server.WithInstructions(instructions(selected)),
 		server.WithLogger(slog.New(quietHandler{log.Handler()})),
+		server.WithToolHandlerMiddleware(redactResults(opts.Redactor)),
 	}
 	serverOpts = append(serverOpts, opts.ServerOptions...)
 	srv := server.NewMCPServer(ServerName, opts.Version, serverOpts...)
