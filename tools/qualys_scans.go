@@ -28,6 +28,21 @@ func (in *launchScanInput) check() error {
 	if len(in.TargetIPs) == 0 && len(in.TargetDNS) == 0 && !in.TargetAll {
 		return argError("target_ips", "a scan needs targets: give target_ips, target_dns, or target_all: true")
 	}
+	if in.TargetAll {
+		// Qualys would scan everything and drop the list without a word; the
+		// caller meant one or the other.
+		var listed []string
+		if len(in.TargetIPs) > 0 {
+			listed = append(listed, "target_ips")
+		}
+		if len(in.TargetDNS) > 0 {
+			listed = append(listed, "target_dns")
+		}
+		if len(listed) > 0 {
+			both := strings.Join(listed, " and ")
+			return argError("target_all", "true together with %s is ambiguous: scan every host in scope with target_all alone, or only the listed targets with %s and no target_all", both, both)
+		}
+	}
 	if len(in.TargetIPs) > 0 {
 		hosts, err := qualys.ParseHosts(in.TargetIPs)
 		if err != nil {
@@ -85,7 +100,7 @@ func qualysLaunchScan() Tool {
 
 // scanIDInput names one scan.
 type scanIDInput struct {
-	ScanID int64 `json:"scan_id" jsonschema:"minimum=1" jsonschema_description:"From qualys_launch_scan or qualys_list_scans."`
+	ScanID numericID `json:"scan_id" jsonschema:"minimum=1" jsonschema_description:"From qualys_launch_scan or qualys_list_scans."`
 }
 
 // scanDetailsOutput is one scan's details with its id. Compliance is left
@@ -117,11 +132,12 @@ func qualysGetScan() Tool {
 		description: "Read one scan: status, targets, duration and, once finished is true, the PCI verdict (compliance Pass/Fail). To wait for a scan use qualys_wait_for_scan.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *scanIDInput) (*scanDetailsOutput, error) {
-		res, err := d.Qualys.ScanDetails(ctx, in.ScanID)
+		id := int64(in.ScanID)
+		res, err := d.Qualys.ScanDetails(ctx, id)
 		if err != nil {
-			return nil, about(err, fmt.Sprintf("scan %d", in.ScanID), scanNotFoundHint)
+			return nil, about(err, fmt.Sprintf("scan %d", id), scanNotFoundHint)
 		}
-		return newScanDetailsOutput(in.ScanID, res), nil
+		return newScanDetailsOutput(id, res), nil
 	})
 }
 

@@ -92,15 +92,16 @@ func waitForScan(ctx context.Context, d *Deps, progress func(polls int, status s
 	timeout := time.Duration(in.TimeoutSeconds) * time.Second
 	deadline := clock.Now().Add(timeout)
 	delay := firstPollDelay
+	id := int64(in.ScanID)
 	for polls := 1; ; polls++ {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		res, err := d.Qualys.ScanDetails(ctx, in.ScanID)
+		res, err := d.Qualys.ScanDetails(ctx, id)
 		if err != nil {
-			return nil, about(err, fmt.Sprintf("scan %d", in.ScanID), scanNotFoundHint)
+			return nil, about(err, fmt.Sprintf("scan %d", id), scanNotFoundHint)
 		}
-		out := &waitForScanOutput{scanDetailsOutput: *newScanDetailsOutput(in.ScanID, res), Polls: polls}
+		out := &waitForScanOutput{scanDetailsOutput: *newScanDetailsOutput(id, res), Polls: polls}
 		progress(polls, string(res.ScanStatus))
 		if out.Finished {
 			return out, nil
@@ -108,7 +109,7 @@ func waitForScan(ctx context.Context, d *Deps, progress func(polls int, status s
 		remaining := deadline.Sub(clock.Now())
 		if remaining <= 0 {
 			out.Note = fmt.Sprintf("Scan %d is still %s after %s (%d reads). Call qualys_wait_for_scan again with scan_id %d to keep waiting.",
-				in.ScanID, res.ScanStatus, timeout, polls, in.ScanID)
+				id, res.ScanStatus, timeout, polls, id)
 			return out, nil
 		}
 		if err := clock.Sleep(ctx, min(delay, remaining)); err != nil {
