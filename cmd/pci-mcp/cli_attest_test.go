@@ -75,7 +75,7 @@ func TestCallAttestsWithYesSigningAsAttestPersonName(t *testing.T) {
 
 	code, stdout, stderr = runCall(t, getenv, "", "--yes", "halo_pci_attest", attestArgs(id))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "Signed by: Dana Whitfield, IT Director", "the preview is shown")
+	assert.Contains(t, stderr, "Signed by: “Dana Whitfield”, “IT Director”", "the preview is shown")
 	assert.Contains(t, stdout, `"status":"done"`)
 	assert.Contains(t, stdout, `"pci_report_id":127346`)
 	assert.Equal(t, 1, attests(sim))

@@ -354,6 +354,8 @@ func printResult(w io.Writer, res *mcp.CallToolResult, asJSON, pretty bool) erro
 			}
 		}
 	}
-	_, err := fmt.Fprintln(w, strings.Join(texts, "\n\n"))
+	// Text is for a person: what an upstream put in it must not drive the
+	// terminal.
+	_, err := fmt.Fprintln(w, terminalSafe(strings.Join(texts, "\n\n")))
 	return err
 }
