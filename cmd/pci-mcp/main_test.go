@@ -217,7 +217,8 @@ func TestStdioAgainstBuiltBinary(t *testing.T) {
 	var entry map[string]any
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &entry))
 	assert.Equal(t, "qualys_add_hosts", entry["tool"])
-	assert.Equal(t, "merchant", entry["account"])
+	assert.Equal(t, "default", entry["account"], "the account the single-account variables make")
+	assert.Equal(t, "merchant", entry["user"])
 	assert.Equal(t, "done", entry["outcome"])
 	assert.NotContains(t, string(audit), markerPassword)
 
