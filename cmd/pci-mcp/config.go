@@ -41,6 +41,7 @@ type config struct {
 	haloAPIKey     string
 	haloURL        string
 	storeURL       string
+	oauth          oauthSettings
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -72,6 +73,10 @@ var envOnly = []struct{ name, usage string }{
 	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
+	{envOAuthIssuer, "OAuth 2.1 resource-server mode: the identity provider's issuer URL (with " + envOAuthAudience + ")"},
+	{envOAuthAudience, "this server's resource identifier: access tokens must name it in aud"},
+	{envOAuthSubjectClaim, "claim naming the person in access tokens (default sub)"},
+	{envOAuthScopeClaim, "claim holding the scopes pci:read, pci:write, pci:destructive (default scope; e.g. scp)"},
 	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
 
@@ -122,6 +127,7 @@ func (c *config) load(getenv func(string) string) error {
 	c.haloURL = getenv(envHaloURL)
 	c.http.authToken = getenv(envAuthToken)
 	c.storeURL = getenv(envStoreURL)
+	c.readOAuth(getenv)
 	if err := c.prepareSandbox(); err != nil {
 		return err
 	}
@@ -155,6 +161,9 @@ func (c *config) validate() error {
 		return usageError("--upstream-concurrency must be at least 1")
 	}
 	if err := c.validateHTTP(); err != nil {
+		return err
+	}
+	if err := c.validateOAuth(); err != nil {
 		return err
 	}
 	if (c.qualysUsername == "") != (c.qualysPassword == "") {
