@@ -41,6 +41,7 @@ type config struct {
 	accountsFile string
 	stateKey     string
 	auditLog     string
+	storeURL     string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -74,6 +75,7 @@ var envOnly = []struct{ name, usage string }{
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 	{envAccountsFile, "JSON file of named accounts (merchants) of either provider, secrets by reference only (README: Many merchants)"},
 	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
+	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
 
 // serveFlags registers the serving flags, each with its environment
@@ -120,6 +122,7 @@ func (c *config) load(getenv func(string) string) error {
 	c.auditLog = getenv(envAuditLog)
 	c.accountsFile = getenv(envAccountsFile)
 	c.http.authToken = getenv(envAuthToken)
+	c.storeURL = getenv(envStoreURL)
 	if err := c.prepareSandbox(getenv); err != nil {
 		return err
 	}
