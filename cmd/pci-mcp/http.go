@@ -84,8 +84,14 @@ func newStreamableTransport(a *app, calls *callTracker) *httpTransport {
 func newSSETransport(a *app, calls *callTracker) *httpTransport {
 	// Without CORS origins, mcp-go's event stream answers
 	// Access-Control-Allow-Origin: *. Origins were checked before (checkOrigin
-	// sets the header for allowed ones), so give it the exact ones instead.
-	corsOrigins := append([]string{"http://localhost", "http://127.0.0.1", "http://[::1]"}, a.cfg.http.allowedOrigins...)
+	// refuses the others and sets the header for allowed ones), so give it
+	// exactly the allowed ones; with none, an entry no Origin can equal
+	// (checkOrigin refuses anything that is not http(s)://host) keeps its CORS
+	// on and silent.
+	corsOrigins := []string(a.cfg.http.allowedOrigins)
+	if len(corsOrigins) == 0 {
+		corsOrigins = []string{"pci-mcp-allows-no-browser-origin"}
+	}
 	s := server.NewSSEServer(a.server,
 		server.WithSSEEndpoint("/sse"),
 		server.WithMessageEndpoint("/message"),
@@ -111,7 +117,7 @@ func newHTTPHandler(a *app, t *httpTransport, timeouts httpTimeouts) http.Handle
 	for pattern, h := range t.routes {
 		mux.Handle(pattern, requireBearer(a.cfg.http.authToken, readBody(boundWrites(timeouts.write, h))))
 	}
-	return rejectRebinding(originPolicy{extra: a.cfg.http.allowedOrigins}.checkOrigin(mux))
+	return rejectRebinding(originPolicy{allowed: a.cfg.http.allowedOrigins}.checkOrigin(mux))
 }
 
 // healthHandler answers readiness probes: no secret, no upstream call.

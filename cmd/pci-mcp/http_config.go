@@ -16,8 +16,8 @@ const minAuthTokenLen = 32
 
 // httpSettings configure the sse and http transports.
 type httpSettings struct {
-	// allowedOrigins extends the browser origins allowed to call: loopback
-	// origins always are.
+	// allowedOrigins are the browser origins allowed to call, exactly; no
+	// other Origin is, loopback ones included.
 	allowedOrigins listValue
 	// shutdownTimeout bounds how long calls in flight may take to finish
 	// once SIGINT or SIGTERM arrives.
@@ -28,7 +28,7 @@ type httpSettings struct {
 }
 
 func (c *config) httpFlags(fs *flag.FlagSet, env flagEnv) {
-	fs.Var(&c.http.allowedOrigins, "allowed-origins", "comma-separated browser origins (scheme://host[:port]) allowed besides loopback ones, for the sse and http transports")
+	fs.Var(&c.http.allowedOrigins, "allowed-origins", "comma-separated browser origins (scheme://host[:port]) allowed to call, exactly (e.g. the MCP Inspector's http://localhost:6274); every other Origin gets 403, loopback ones too")
 	env["allowed-origins"] = "PCI_MCP_ALLOWED_ORIGINS"
 	fs.DurationVar(&c.http.shutdownTimeout, "shutdown-timeout", 25*time.Second, "on SIGINT or SIGTERM, how long calls in flight may take to finish (sse and http transports)")
 	env["shutdown-timeout"] = "PCI_MCP_SHUTDOWN_TIMEOUT"

@@ -19,8 +19,9 @@ import (
 //
 //  1. rejectRebinding — on a loopback connection, a Host that is not a
 //     loopback name is a DNS-rebinding attempt: 403.
-//  2. checkOrigin — a browser Origin that is not allowed: 403; an allowed
-//     one gets CORS headers, and its preflight is answered here.
+//  2. checkOrigin — a browser Origin that is not exactly one of
+//     --allowed-origins: 403, with no CORS headers, preflight or not; an
+//     allowed one gets CORS headers, and its preflight is answered here.
 //  3. the routes: /healthz is open; the MCP endpoints go on through
 //  4. requireBearer — with PCI_MCP_AUTH_TOKEN set, no or a wrong token: 401;
 //  5. readBody — a body over maxBodyBytes: 413. The body is read here, in
@@ -93,22 +94,22 @@ var corsAllowedHeaders = strings.Join([]string{
 // originPolicy decides which browser origins may call. Requests without an
 // Origin (every non-browser client) are not its concern.
 type originPolicy struct {
-	// extra are the exact origins --allowed-origins adds, normalised by
+	// allowed are the exact origins --allowed-origins lists, normalised by
 	// parseOrigin.
-	extra []string
+	allowed []string
 }
 
-// allows reports whether a browser page at origin may call: any loopback
-// origin (a local tool in the browser, whatever its port), or one listed.
+// allows reports whether a browser page at origin may call: only one listed
+// exactly in --allowed-origins. A loopback origin is no exception: any page
+// served on localhost (a dev server, another tool, a page that port-scans)
+// would otherwise drive this server with the loopback default of no bearer
+// token, and confirm its own removals.
 func (p originPolicy) allows(origin string) bool {
 	u, err := url.Parse(origin)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Path != "" || u.RawQuery != "" {
 		return false // includes "null", sent by sandboxed frames and file: pages
 	}
-	if isLoopbackHost(u.Hostname()) {
-		return true
-	}
-	return slices.Contains(p.extra, strings.ToLower(u.Scheme+"://"+u.Host))
+	return slices.Contains(p.allowed, strings.ToLower(u.Scheme+"://"+u.Host))
 }
 
 // checkOrigin refuses browser requests from origins not allowed, and gives
@@ -123,7 +124,7 @@ func (p originPolicy) checkOrigin(next http.Handler) http.Handler {
 		}
 		w.Header().Add("Vary", "Origin")
 		if !p.allows(origin) {
-			http.Error(w, fmt.Sprintf("Origin %q is not allowed; start pci-mcp with --allowed-origins to allow it", origin), http.StatusForbidden)
+			http.Error(w, fmt.Sprintf("Origin %q is not allowed: browser pages may call only from an origin listed exactly in --allowed-origins (PCI_MCP_ALLOWED_ORIGINS)", origin), http.StatusForbidden)
 			return
 		}
 		h := w.Header()

@@ -514,6 +514,30 @@ func TestHTTPFrontDoor(t *testing.T) {
 			h["Origin"] = "https://evil.example"
 			return rawRequest{method: "POST", path: ep, body: b, length: n, header: h}
 		}, want{http.StatusForbidden, "", ""}},
+		{"localhost origin", func(ep, _ string) rawRequest {
+			// The loopback default has no bearer token: a page on any local
+			// port must not be able to drive the server.
+			b, n := jsonBody(initializeBody)
+			h := bearer(markerAuthToken)
+			h["Origin"] = "http://localhost:3000"
+			return rawRequest{method: "POST", path: ep, body: b, length: n, header: h}
+		}, want{http.StatusForbidden, "", ""}},
+		{"loopback IP origin", func(_, stream string) rawRequest {
+			h := bearer(markerAuthToken)
+			h["Origin"] = "http://127.0.0.1:8080"
+			return rawRequest{method: "GET", path: stream, header: h}
+		}, want{http.StatusForbidden, "", ""}},
+		{"preflight from a localhost origin", func(ep, _ string) rawRequest {
+			return rawRequest{method: "OPTIONS", path: ep, header: map[string]string{
+				"Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type",
+			}}
+		}, want{http.StatusForbidden, "", ""}},
+		{"listed origin with another port", func(ep, _ string) rawRequest {
+			b, n := jsonBody(initializeBody)
+			h := bearer(markerAuthToken)
+			h["Origin"] = "https://chat.example.com:8443"
+			return rawRequest{method: "POST", path: ep, body: b, length: n, header: h}
+		}, want{http.StatusForbidden, "", ""}},
 		{"rebinding host", func(ep, _ string) rawRequest {
 			b, n := jsonBody(initializeBody)
 			return rawRequest{method: "POST", path: ep, body: b, length: n, header: bearer(markerAuthToken), host: "evil.example:8080"}
@@ -549,6 +573,11 @@ func TestHTTPFrontDoor(t *testing.T) {
 						assert.Contains(t, res.Header.Get(tt.want.header), tt.want.headerHas)
 					}
 					assert.NotContains(t, string(body), markerAuthToken)
+					if tt.want.status == http.StatusForbidden {
+						for k := range res.Header {
+							assert.NotContains(t, k, "Access-Control-", "a refused origin gets no CORS headers")
+						}
+					}
 				})
 			}
 			assert.Empty(t, fake.requests())
@@ -557,11 +586,11 @@ func TestHTTPFrontDoor(t *testing.T) {
 
 	t.Run("accepted", func(t *testing.T) {
 		fake := newFakeQualys(t)
-		s := startServer(t, serverEnv(fake), "--transport", "http", "--allowed-origins", "https://chat.example.com")
+		s := startServer(t, serverEnv(fake), "--transport", "http", "--allowed-origins", "https://chat.example.com,http://localhost:6274")
 		for _, h := range []struct{ name, host, origin string }{
 			{"localhost", "localhost:1234", ""},
 			{"ipv6 loopback", "[::1]:1234", ""},
-			{"loopback origin", "", "http://localhost:6274"},
+			{"listed loopback origin", "", "http://localhost:6274"},
 			{"listed origin", "", "https://chat.example.com"},
 		} {
 			t.Run(h.name, func(t *testing.T) {
@@ -588,15 +617,26 @@ func TestHTTPFrontDoor(t *testing.T) {
 	})
 
 	t.Run("event stream", func(t *testing.T) {
-		s := startServer(t, serverEnv(newFakeQualys(t)), "--transport", "sse")
-		res := s.do(t, rawRequest{method: "GET", path: "/sse", header: bearer(markerAuthToken)})
-		assert.Equal(t, http.StatusOK, res.StatusCode)
-		assert.Empty(t, res.Header.Get("Access-Control-Allow-Origin"), "no CORS for a client without an Origin, and never *")
-		header := bearer(markerAuthToken)
-		header["Origin"] = "http://localhost:6274"
-		res = s.do(t, rawRequest{method: "GET", path: "/sse", header: header})
-		assert.Equal(t, http.StatusOK, res.StatusCode)
-		assert.Equal(t, "http://localhost:6274", res.Header.Get("Access-Control-Allow-Origin"))
+		for _, listed := range []string{"", "http://localhost:6274"} {
+			args := []string{"--transport", "sse"}
+			if listed != "" {
+				args = append(args, "--allowed-origins", listed)
+			}
+			s := startServer(t, serverEnv(newFakeQualys(t)), args...)
+			res := s.do(t, rawRequest{method: "GET", path: "/sse", header: bearer(markerAuthToken)})
+			assert.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Empty(t, res.Header.Get("Access-Control-Allow-Origin"), "no CORS for a client without an Origin, and never *")
+			header := bearer(markerAuthToken)
+			header["Origin"] = "http://localhost:6274"
+			res = s.do(t, rawRequest{method: "GET", path: "/sse", header: header})
+			if listed == "" {
+				assert.Equal(t, http.StatusForbidden, res.StatusCode, "a loopback origin is refused unless listed")
+				assert.Empty(t, res.Header.Get("Access-Control-Allow-Origin"))
+				continue
+			}
+			assert.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Equal(t, []string{"http://localhost:6274"}, res.Header.Values("Access-Control-Allow-Origin"))
+		}
 	})
 }
 
