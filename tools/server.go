@@ -10,6 +10,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
+	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 )
 
 // ServerName is the implementation name sent at initialize.
@@ -30,6 +31,12 @@ type Options struct {
 	// Guard confirms destructive calls; nil means a guard with a random
 	// per-process key and the default TTL.
 	Guard *Guard
+	// Confirm are the confirmation policies (--confirm, --confirm-attest);
+	// zero means auto everywhere.
+	Confirm ConfirmPolicies
+	// Approvals serves the approval route; required when a served tool's
+	// policy is approval.
+	Approvals *approval.Service
 	// Redactor scrubs configured secrets from every result.
 	Redactor *upstream.Redactor
 	// Logger receives operational logs; nil discards.
@@ -50,6 +57,12 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if selected = opts.Confirm.withoutDenied(selected); len(selected) == 0 {
+		return nil, nil, errNoTools(opts.Policy)
+	}
+	if opts.Approvals == nil && opts.Confirm.Uses(ConfirmApproval, selected) {
+		return nil, nil, fmt.Errorf("the confirmation policy is approval, but the approval route is not configured")
+	}
 	audit := opts.Audit
 	if audit == nil {
 		audit = NewAudit(nil, log, opts.Redactor)
@@ -61,7 +74,11 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 		}
 	}
 	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: guard,
-		Halo: opts.Halo, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL)}
+		Halo: opts.Halo, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL),
+		Confirm: opts.Confirm, Approvals: opts.Approvals}
+	if opts.Approvals != nil {
+		opts.Approvals.Observe(audit.approvalEvent)
+	}
 
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),

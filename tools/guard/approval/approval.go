@@ -342,6 +342,10 @@ func (s *Service) move(ctx context.Context, a Approval, raw []byte, state string
 	return ok, nil
 }
 
+// Observe sends every state change to events (the audit trail), replacing
+// Options.Events. Call it before serving.
+func (s *Service) Observe(events func(Event)) { s.opts.Events = events }
+
 func (s *Service) emit(kind string, a Approval) {
 	if s.opts.Events != nil {
 		s.opts.Events(Event{Kind: kind, Approval: a})
