@@ -75,7 +75,10 @@ func describeFailure(s spec, err error) string {
 func describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string {
 	provider := s.toolset.provider()
 	said := ""
-	if ue.Message != "" {
+	switch {
+	case ue.Page != "" && ue.Kind == upstream.KindStatus:
+		said = " (" + pageAnswer(provider, ue) + ")"
+	case ue.Message != "":
 		said = fmt.Sprintf(" (%s said: %q)", provider, ue.Message)
 	}
 	switch ue.Kind {
@@ -106,6 +109,8 @@ func describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string 
 			wait = ue.RetryAfter.Round(time.Second).String()
 		}
 		return fmt.Sprintf("%s is limiting the request rate (HTTP 429)%s. Wait %s and try again.", provider, said, wait)
+	case ue.StatusCode >= 500 && ue.Page != "":
+		return fmt.Sprintf("%s to %s: usually a gateway or maintenance page, not the API's answer.", pageAnswer(provider, ue), s.name) + retryLater(s)
 	case ue.StatusCode >= 500:
 		return fmt.Sprintf("%s had a server error answering %s (HTTP %d)%s.", provider, s.name, ue.StatusCode, said) + retryLater(s)
 	case ue.StatusCode >= 400:
@@ -117,6 +122,16 @@ func describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string 
 		msg = ue.Error()
 	}
 	return fmt.Sprintf("%s refused %s: %s.", provider, s.name, strings.TrimSuffix(msg, ".")) + refusalAdvice(subject, "")
+}
+
+// pageAnswer says what came back when the upstream answered with a page:
+// `Qualys answered HTTP 502 with an HTML page: "502 Bad Gateway"`.
+func pageAnswer(provider string, ue *upstream.Error) string {
+	text := fmt.Sprintf("%s answered HTTP %d with an %s page", provider, ue.StatusCode, ue.Page)
+	if ue.Message != "" {
+		text += fmt.Sprintf(": %q", ue.Message)
+	}
+	return text
 }
 
 // refusalAdvice is the sentence that follows a refusal: the call's own hint

@@ -10,6 +10,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 )
 
@@ -29,7 +30,7 @@ type Options struct {
 	// Audit receives the audit trail; nil logs it through Logger.
 	Audit *Audit
 	// Guard confirms destructive calls; nil means a guard with a random
-	// per-process key and the default TTL.
+	// per-process key, the default TTL and Store.
 	Guard *Guard
 	// Confirm are the confirmation policies (--confirm, --confirm-attest);
 	// zero means auto everywhere.
@@ -37,6 +38,11 @@ type Options struct {
 	// Approvals serves the approval route; required when a served tool's
 	// policy is approval.
 	Approvals *approval.Service
+	// Store keeps what must be single use or shared by replicas (used
+	// confirmations, remembered attestation starts). nil means the Guard's
+	// store: a memory store for this process unless the Guard was given
+	// another.
+	Store guard.Store
 	// Redactor scrubs configured secrets from every result.
 	Redactor *upstream.Redactor
 	// Logger receives operational logs; nil discards.
@@ -67,14 +73,18 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if audit == nil {
 		audit = NewAudit(nil, log, opts.Redactor)
 	}
-	guard := opts.Guard
-	if guard == nil {
-		if guard, err = NewGuard(GuardOptions{}); err != nil {
+	g := opts.Guard
+	if g == nil {
+		if g, err = NewGuard(GuardOptions{Store: opts.Store}); err != nil {
 			return nil, nil, err
 		}
 	}
-	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: guard,
-		Halo: opts.Halo, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL),
+	store := opts.Store
+	if store == nil {
+		store = g.Store()
+	}
+	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: g,
+		Halo: opts.Halo, Attestations: NewAttestationMemory(store, attestationMemoryTTL),
 		Confirm: opts.Confirm, Approvals: opts.Approvals}
 	if opts.Approvals != nil {
 		opts.Approvals.Observe(audit.approvalEvent)
@@ -86,6 +96,7 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 		server.WithLogging(),
 		server.WithInstructions(instructions(selected)),
 		server.WithLogger(slog.New(quietHandler{log.Handler()})),
+		server.WithToolHandlerMiddleware(redactResults(opts.Redactor)),
 	}
 	serverOpts = append(serverOpts, opts.ServerOptions...)
 	srv := server.NewMCPServer(ServerName, opts.Version, serverOpts...)

@@ -51,7 +51,9 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		sb.announce(log, cfg)
 	}
 
-	settings := upstream.Settings{Timeout: cfg.upstream.timeout, Concurrency: cfg.upstream.concurrency, Logger: log}
+	// One redactor for the process: the provider clients add their
+	// credentials to it and scrub every answer with it.
+	settings := upstream.Settings{Timeout: cfg.upstream.timeout, Concurrency: cfg.upstream.concurrency, Logger: log, Redactor: redactor}
 	userAgent := "pci-mcp/" + currentVersion()
 
 	var qualysClient *qualys.Client
