@@ -12,6 +12,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/tools"
+	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 )
 
 // app is a configured pci-mcp: providers, logger and MCP server.
@@ -22,6 +23,8 @@ type app struct {
 	server   *server.MCPServer
 	tools    []tools.Tool
 	closers  []io.Closer
+	// approvals serves the approval route; nil unless a policy is approval.
+	approvals *approval.Service
 }
 
 // newApp builds the providers the environment configures and the server.
@@ -43,7 +46,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	}
 
 	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
-	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken)
+	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken, cfg.approval.webhook)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a.log, a.redactor = log, redactor
@@ -80,9 +83,17 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
-	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: cfg.confirm == "token"})
+	policies, err := cfg.confirmPolicies()
+	if err != nil {
+		return nil, err
+	}
+	tokensOnly := policies.For("") == tools.ConfirmToken && policies.For("halo_pci_attest") == tools.ConfirmToken
+	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: tokensOnly})
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)
+	}
+	if a.approvals, err = newApprovals(cfg, policies, guard.Store(), log); err != nil {
+		return nil, err
 	}
 	var auditFile io.Writer
 	if cfg.auditLog != "" {
@@ -100,12 +111,19 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		Halo:     haloClient,
 		Policy:   cfg.policy(),
 		Audit:    tools.NewAudit(auditFile, log, redactor),
-		Guard:    guard,
-		Redactor: redactor,
-		Logger:   log,
+		Guard:     guard,
+		Confirm:   policies,
+		Approvals: a.approvals,
+		Redactor:  redactor,
+		Logger:    log,
 	})
 	if err != nil {
 		return nil, usageError("%v", err)
+	}
+	if a.approvals != nil && cfg.transport == "stdio" {
+		if err := a.serveApprovalPage(); err != nil {
+			return nil, err
+		}
 	}
 	a.server, a.tools = srv, selected
 	names := make([]string, len(selected))

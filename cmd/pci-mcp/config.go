@@ -30,6 +30,7 @@ type config struct {
 	confirmTTL   time.Duration
 	confirm      string
 	http         httpSettings
+	approval     approvalSettings
 	sandbox      sandboxSettings
 
 	// Credentials and endpoints: environment only, so they never show in a
@@ -71,6 +72,10 @@ var envOnly = []struct{ name, usage string }{
 	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
+	{envApproversFile, "approvers file of --confirm approval (default $XDG_CONFIG_HOME/pci-mcp/approvers.json, else ~/.config/pci-mcp/approvers.json)"},
+	{envApprovalAddr, "with stdio, the approval page's own loopback listener (default 127.0.0.1:0: a free port, printed in the log)"},
+	{envApprovalURL, "external base URL of approval links, when a reverse proxy is in front"},
+	{envApprovalWebhook, "URL (a secret) each new pending approval is posted to, for a chat channel"},
 }
 
 // flagEnv maps each flag to its environment variable.
@@ -102,8 +107,8 @@ func (c *config) serveFlags(fs *flag.FlagSet) flagEnv {
 	env["upstream-concurrency"] = "PCI_MCP_UPSTREAM_CONCURRENCY"
 	fs.DurationVar(&c.confirmTTL, "confirm-ttl", tools.DefaultConfirmTTL, "how long a confirmation of a destructive call stays valid")
 	env["confirm-ttl"] = "PCI_MCP_CONFIRM_TTL"
-	str(&c.confirm, "confirm", "PCI_MCP_CONFIRM", "auto",
-		"how destructive calls are confirmed: auto (ask through the client when it can show a form, else a token) or token (always a token, for clients that decline questions unseen)")
+	str(&c.confirm, "confirm", "PCI_MCP_CONFIRM", "auto", "how destructive calls are confirmed: "+confirmUsage)
+	c.approvalFlags(fs, env)
 	c.httpFlags(fs, env)
 	c.sandboxFlags(fs, env)
 	return env
@@ -137,6 +142,9 @@ func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func
 	c.haloAPIKey = getenv(envHaloAPIKey)
 	c.haloURL = getenv(envHaloURL)
 	c.http.authToken = getenv(envAuthToken)
+	if err := c.approvalEnv(getenv); err != nil {
+		return err
+	}
 	if err := c.prepareSandbox(); err != nil {
 		return err
 	}
@@ -157,8 +165,8 @@ func (c *config) validate() error {
 	if c.upstream.timeout <= 0 {
 		return usageError("--upstream-timeout must be positive")
 	}
-	if c.confirm != "auto" && c.confirm != "token" {
-		return usageError("--confirm %q: must be auto or token", c.confirm)
+	if err := c.validateApproval(); err != nil {
+		return err
 	}
 	if c.confirmTTL < 10*time.Second || c.confirmTTL > 24*time.Hour {
 		return usageError("--confirm-ttl must be between 10s and 24h")
