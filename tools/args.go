@@ -123,7 +123,11 @@ func leafError(e *validator.ValidationError) *ArgumentError {
 	case *kind.AdditionalProperties:
 		return argError(joinPath(field, k.Properties[0]), "is not an argument of this tool")
 	case *kind.Type:
-		return argError(field, "must be %s, not %s", withArticle(strings.Join(k.Want, " or ")), withArticle(k.Got))
+		want := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			want[i] = withArticle(w)
+		}
+		return argError(field, "must be %s, not %s", strings.Join(want, " or "), withArticle(k.Got))
 	case *kind.Enum:
 		want := make([]string, len(k.Want))
 		for i, w := range k.Want {
@@ -149,6 +153,12 @@ func leafError(e *validator.ValidationError) *ArgumentError {
 	case *kind.Maximum:
 		return argError(field, "must be at most %s, not %s", ratString(k.Want), ratString(k.Got))
 	case *kind.Pattern:
+		switch k.Want {
+		case digitsPattern:
+			return argError(field, "%q is not an id: give a whole number, as a number or a string of digits", k.Got)
+		case positiveDigitsPattern:
+			return argError(field, "%q is not an id: give a whole number of at least 1, as a number or a string of digits", k.Got)
+		}
 		return argError(field, "%q does not have the expected form", k.Got)
 	case *kind.UniqueItems:
 		return argError(field, "has duplicate entries")

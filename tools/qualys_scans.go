@@ -28,6 +28,21 @@ func (in *launchScanInput) check() error {
 	if len(in.TargetIPs) == 0 && len(in.TargetDNS) == 0 && !in.TargetAll {
 		return argError("target_ips", "a scan needs targets: give target_ips, target_dns, or target_all: true")
 	}
+	if in.TargetAll {
+		// Qualys would scan everything and drop the list without a word; the
+		// caller meant one or the other.
+		var listed []string
+		if len(in.TargetIPs) > 0 {
+			listed = append(listed, "target_ips")
+		}
+		if len(in.TargetDNS) > 0 {
+			listed = append(listed, "target_dns")
+		}
+		if len(listed) > 0 {
+			both := strings.Join(listed, " and ")
+			return argError("target_all", "true together with %s is ambiguous: scan every host in scope with target_all alone, or only the listed targets with %s and no target_all", both, both)
+		}
+	}
 	if len(in.TargetIPs) > 0 {
 		hosts, err := qualys.ParseHosts(in.TargetIPs)
 		if err != nil {
@@ -85,7 +100,7 @@ func qualysLaunchScan() Tool {
 
 // scanIDInput names one scan.
 type scanIDInput struct {
-	ScanID int64 `json:"scan_id" jsonschema:"minimum=1" jsonschema_description:"From qualys_launch_scan or qualys_list_scans."`
+	ScanID numericID `json:"scan_id" jsonschema:"minimum=1" jsonschema_description:"From qualys_launch_scan or qualys_list_scans."`
 }
 
 // scanDetailsOutput is one scan's details with its id.
@@ -102,11 +117,12 @@ func qualysGetScan() Tool {
 		description: "Read one scan: status (Launch Requested, Running, Finished, ...), targets, duration and, once finished, the PCI compliance verdict (Pass/Fail).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *scanIDInput) (*scanDetailsOutput, error) {
-		res, err := d.Qualys.ScanDetails(ctx, in.ScanID)
+		id := int64(in.ScanID)
+		res, err := d.Qualys.ScanDetails(ctx, id)
 		if err != nil {
-			return nil, about(err, fmt.Sprintf("scan %d", in.ScanID), "List scans with qualys_list_scans to find valid ids.")
+			return nil, about(err, fmt.Sprintf("scan %d", id), "List scans with qualys_list_scans to find valid ids.")
 		}
-		return &scanDetailsOutput{ScanID: in.ScanID, ScanDetails: *res}, nil
+		return &scanDetailsOutput{ScanID: id, ScanDetails: *res}, nil
 	})
 }
 

@@ -106,11 +106,11 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	}
 
 	srv, selected, err := tools.NewServer(tools.Options{
-		Version:  currentVersion(),
-		Qualys:   qualysClient,
-		Halo:     haloClient,
-		Policy:   cfg.policy(),
-		Audit:    tools.NewAudit(auditFile, log, redactor),
+		Version:   currentVersion(),
+		Qualys:    qualysClient,
+		Halo:      haloClient,
+		Policy:    cfg.policy(),
+		Audit:     tools.NewAudit(auditFile, log, redactor),
 		Guard:     guard,
 		Confirm:   policies,
 		Approvals: a.approvals,
