@@ -43,7 +43,7 @@ type haloNoteAnswer struct {
 	TargetID numericID `json:"target_id" jsonschema:"minimum=0"`
 	IssueID  numericID `json:"issue_id" jsonschema:"minimum=0"`
 	Secure   bool      `json:"secure" jsonschema_description:"Whether the person confirms the noted condition is secure."`
-	Response string    `json:"response" jsonschema:"minLength=1,maxLength=4000" jsonschema_description:"The person's explanation."`
+	Response string    `json:"response" text:"multiline" jsonschema:"minLength=1,maxLength=4000" jsonschema_description:"The person's explanation."`
 }
 
 // uuidPattern is the textual form of a UUID, in either case.

@@ -73,7 +73,8 @@ func (p *Preview) writeHeader(b *strings.Builder) {
 func (a *AttestationPreview) Text() string {
 	var b strings.Builder
 	a.writeHeader(&b)
-	fmt.Fprintf(&b, "Report: %s\nSigned by: %s, %s\n", a.ReportName, a.PersonName, a.PersonTitle)
+	// The person's own words are quoted, so where each ends is plain.
+	fmt.Fprintf(&b, "Report: %s\nSigned by: %s, %s\n", quoted(a.ReportName), quoted(a.PersonName), quoted(a.PersonTitle))
 	if len(a.Questions) > 0 {
 		b.WriteString("Answers:\n")
 	}
@@ -100,11 +101,31 @@ func (a *AttestationPreview) Text() string {
 		if n.Secure {
 			secure = "secure"
 		}
-		fmt.Fprintf(&b, "  %s on %s: marked %s — %q\n", what, target, secure, n.Response)
+		fmt.Fprintf(&b, "  %s on %s: marked %s, response:\n", what, target, secure)
+		writeIndented(&b, n.Response)
 	}
 	b.WriteString(a.Notice)
 	return b.String()
 }
+
+// responseIndent starts every line of a multi-line value in a preview: no
+// line of the preview's own structure starts with it, so a value cannot
+// pass for one.
+const responseIndent = "      │ "
+
+// writeIndented writes a multi-line value, each of its lines under its
+// label behind responseIndent. Arguments hold no control character but line
+// breaks (checkText), so nothing else can move what is shown.
+func writeIndented(b *strings.Builder, value string) {
+	for line := range strings.Lines(value) {
+		b.WriteString(responseIndent)
+		b.WriteString(strings.TrimRight(line, "\r\n"))
+		b.WriteByte('\n')
+	}
+}
+
+// quoted writes a one-line value between quotation marks.
+func quoted(s string) string { return "“" + s + "”" }
 
 // previewer is a preview of either kind.
 type previewer interface {

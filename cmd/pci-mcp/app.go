@@ -126,13 +126,19 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		}
 	}
 	a.server, a.tools = srv, selected
-	names := make([]string, len(selected))
-	for i, t := range selected {
+	return a, nil
+}
+
+// ready logs that pci-mcp serves: once the transport can take a client (for
+// HTTP, once the listener is bound), never before.
+func (a *app) ready(attrs ...any) {
+	names := make([]string, len(a.tools))
+	for i, t := range a.tools {
 		names[i] = t.Name
 	}
-	log.Info("pci-mcp ready", "version", currentVersion(), "tools", len(selected), "providers", strings.Join(a.providers(), ","))
-	log.Debug("tools served", "names", strings.Join(names, ","))
-	return a, nil
+	attrs = append([]any{"version", currentVersion(), "tools", len(a.tools), "providers", strings.Join(a.providers(), ",")}, attrs...)
+	a.log.Info("pci-mcp ready", attrs...)
+	a.log.Debug("tools served", "names", strings.Join(names, ","))
 }
 
 // providers lists the configured providers by toolset name.

@@ -3,13 +3,14 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/pci-mcp/pci-mcp/tools"
 	"github.com/pci-mcp/pci-mcp/tools/guard"
@@ -44,9 +45,9 @@ type approvalSettings struct {
 const confirmUsage = "auto (a form where the client can show one, else a token), token (always a token), elicitation (forms only), " +
 	"approval (an enrolled approver's code or passkey on the approval page) or deny (the tools are not offered)"
 
-func (c *config) approvalFlags(fs *flag.FlagSet, env flagEnv) {
+func (c *config) approvalFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.approval.confirmAttest, "confirm-attest", "", "how halo_pci_attest is confirmed, as --confirm (default: --confirm's value)")
-	env["confirm-attest"] = "PCI_MCP_CONFIRM_ATTEST"
+	bindEnv(fs, "confirm-attest", "PCI_MCP_CONFIRM_ATTEST")
 }
 
 // approvalEnv reads the approval route's environment-only settings.

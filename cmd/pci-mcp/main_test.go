@@ -31,6 +31,20 @@ func env(pairs ...string) func(string) string {
 	return func(k string) string { return m[k] }
 }
 
+// serveCommand parses args as pci-mcp's serving command line does, with
+// the environment getenv, and returns the configuration it would serve.
+func serveCommand(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &cli{getenv: getenv, stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr, program: "pci-mcp", cfg: &config{}}
+	root := c.newRootCommand()
+	if err := root.ParseFlags(args); err != nil {
+		return nil, usageError("%v", err)
+	}
+	if err := noArgs(root, root.Flags().Args()); err != nil {
+		return nil, err
+	}
+	return c.config(root)
+}
+
 func runMain(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
@@ -73,10 +87,10 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
-	code, _, stderr := runMain(t, env(), "--help")
+	code, stdout, _ := runMain(t, env(), "--help")
 	assert.Equal(t, exitOK, code)
 	for _, want := range []string{"--transport", "PCI_MCP_TRANSPORT", "--log-level", "PCI_MCP_LOG_LEVEL", "--read-only", "PCI_MCP_READ_ONLY", "QUALYS_PCI_URL"} {
-		assert.Contains(t, stderr, want)
+		assert.Contains(t, stdout, want)
 	}
 }
 

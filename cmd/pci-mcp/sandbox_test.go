@@ -209,10 +209,10 @@ func TestSandboxUsageErrors(t *testing.T) {
 }
 
 func TestHelpListsTheSandboxAndTheCommands(t *testing.T) {
-	code, _, stderr := runMain(t, env(), "help")
+	code, stdout, _ := runMain(t, env(), "help")
 	assert.Equal(t, exitOK, code)
-	for _, want := range []string{"--sandbox ", "PCI_MCP_SANDBOX]", "--sandbox-scan-phase", "PCI_MCP_SANDBOX_SCAN_PHASE", "pci-mcp tools [--json]", "pci-mcp call TOOL [ARGS]"} {
-		assert.Contains(t, stderr, want)
+	for _, want := range []string{"--sandbox ", "PCI_MCP_SANDBOX]", "--sandbox-scan-phase duration", "PCI_MCP_SANDBOX_SCAN_PHASE", "pci-mcp tools [--json]", "pci-mcp call TOOL [ARGS]"} {
+		assert.Contains(t, stdout, want)
 	}
 }
 
