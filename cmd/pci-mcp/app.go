@@ -12,6 +12,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/tools"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 )
 
@@ -25,6 +26,8 @@ type app struct {
 	closers  []io.Closer
 	// approvals serves the approval route; nil unless a policy is approval.
 	approvals *approval.Service
+	// store is the shared store (PCI_MCP_STORE_URL), or nil for memory.
+	store guard.Store
 }
 
 // newApp builds the providers the environment configures and the server.
@@ -47,6 +50,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 
 	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
 	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken, cfg.approval.webhook)
+	secrets = append(secrets, storeSecrets(cfg.storeURL)...)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a.log, a.redactor = log, redactor
@@ -83,6 +87,15 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
+	store, err := openStore(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if store != nil {
+		a.store = store
+		a.closers = append(a.closers, store)
+		announceStore(log, store, cfg.storeURL)
+	}
 	policies, err := cfg.confirmPolicies()
 	if err != nil {
 		return nil, err
@@ -92,7 +105,13 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)
 	}
-	if a.approvals, err = newApprovals(cfg, policies, guard.Store(), log); err != nil {
+	// Pending approvals live in the shared store when there is one, so a
+	// person can approve on any replica.
+	approvalStore := guard.Store()
+	if a.store != nil {
+		approvalStore = a.store
+	}
+	if a.approvals, err = newApprovals(cfg, policies, approvalStore, log); err != nil {
 		return nil, err
 	}
 	var auditFile io.Writer

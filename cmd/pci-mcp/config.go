@@ -41,6 +41,7 @@ type config struct {
 	auditLog       string
 	haloAPIKey     string
 	haloURL        string
+	storeURL       string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -76,6 +77,7 @@ var envOnly = []struct{ name, usage string }{
 	{envApprovalAddr, "with stdio, the approval page's own loopback listener (default 127.0.0.1:0: a free port, printed in the log)"},
 	{envApprovalURL, "external base URL of approval links, when a reverse proxy is in front"},
 	{envApprovalWebhook, "URL (a secret) each new pending approval is posted to, for a chat channel"},
+	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
 
 // serveFlags registers the serving flags, each with its environment
@@ -127,6 +129,7 @@ func (c *config) load(getenv func(string) string) error {
 	if err := c.approvalEnv(getenv); err != nil {
 		return err
 	}
+	c.storeURL = getenv(envStoreURL)
 	if err := c.prepareSandbox(); err != nil {
 		return err
 	}
