@@ -101,17 +101,13 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		return nil, err
 	}
 	tokensOnly := policies.For("") == tools.ConfirmToken && policies.For("halo_pci_attest") == tools.ConfirmToken
-	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: tokensOnly})
+	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: tokensOnly, Store: a.store})
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)
 	}
-	// Pending approvals live in the shared store when there is one, so a
-	// person can approve on any replica.
-	approvalStore := guard.Store()
-	if a.store != nil {
-		approvalStore = a.store
-	}
-	if a.approvals, err = newApprovals(cfg, policies, approvalStore, log); err != nil {
+	// Pending approvals live in the guard's store: shared when there is one
+	// (PCI_MCP_STORE_URL), so a person can approve on any replica.
+	if a.approvals, err = newApprovals(cfg, policies, guard.Store(), log); err != nil {
 		return nil, err
 	}
 	var auditFile io.Writer
