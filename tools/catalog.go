@@ -236,6 +236,8 @@ type Deps struct {
 	Redactor *upstream.Redactor
 	Audit    *Audit
 	Guard    *Guard
+	// pollClock paces qualys_wait_for_scan; nil means the wall clock.
+	pollClock pollClock
 
 	// accounts are each provider's named accounts; the pipeline picks one
 	// per call (forCall) and hands the handler its view.

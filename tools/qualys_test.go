@@ -42,7 +42,7 @@ func TestQualysToolsReproduceSeedSamples(t *testing.T) {
 		{"qualys_get_scan", `{"scan_id":2185043}`, "GET /pci/scan/2185043/details", "scan_details_ipv6",
 			map[string]any{"scanId": float64(2185043), "title": "aa", "startedOn": "May 26, 2025 at 06:49 AM GMT", "launchedBy": "Manoj Jaisinghani",
 				"duration": "00:00:00", "activeHosts": float64(0), "launchType": "On Demand", "bandwidth": "Medium", "scanStatus": "Failed",
-				"target": "1.2.3.5,10.10.10.10,...,2001:df1:f600:247d::a73:7de3", "scanType": "IP", "compliance": "Fail"}},
+				"target": "1.2.3.5,10.10.10.10,...,2001:df1:f600:247d::a73:7de3", "scanType": "IP", "compliance": "Fail", "finished": true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tool, func(t *testing.T) {

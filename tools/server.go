@@ -46,6 +46,9 @@ type Options struct {
 	Logger *slog.Logger
 	// ServerOptions are passed to mcp-go (tests add output validation).
 	ServerOptions []server.ServerOption
+
+	// pollClock paces waiting tools; nil means the wall clock. Tests set it.
+	pollClock pollClock
 }
 
 // NewServer builds the MCP server: the catalog filtered by what is
@@ -84,7 +87,7 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if store == nil {
 		store = g.Store()
 	}
-	deps := &Deps{Log: log, Redactor: opts.Redactor, Audit: audit, Guard: g}
+	deps := &Deps{Log: log, Redactor: opts.Redactor, Audit: audit, Guard: g, pollClock: opts.pollClock}
 	if deps.accounts, err = newAccountChoices(deps, accounts, store); err != nil {
 		return nil, nil, err
 	}
@@ -133,7 +136,7 @@ func instructions(selected []Tool, accounts map[Toolset]*accountChoice) string {
 		if has["qualys_launch_scan"] {
 			b.WriteString("qualys_launch_scan, then ")
 		}
-		b.WriteString("poll qualys_get_scan until Finished (qualys_list_scans finds past scans). " +
+		b.WriteString("qualys_wait_for_scan until finished (qualys_list_scans finds past scans). " +
 			"3. findings: qualys_list_vulnerabilities, qualys_get_vulnerability for remediation. " +
 			"4. status: qualys_compliance_summary gives each asset's Pass/Fail.")
 	}
