@@ -93,7 +93,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		a.closers = append(a.closers, store)
 		announceStore(log, store, cfg.storeURL)
 	}
-	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: cfg.confirm == "token"})
+	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: cfg.confirm == "token", Store: a.store})
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)
 	}
