@@ -66,22 +66,22 @@ type httpTransport struct {
 	close func()
 }
 
-func newStreamableTransport(a *app, calls *callTracker) *httpTransport {
+func newStreamableTransport(a *app, calls *callTracker, gate *sessionGate) *httpTransport {
 	s := server.NewStreamableHTTPServer(a.server,
 		server.WithEndpointPath("/mcp"),
-		server.WithSessionIdManager(&server.StatelessGeneratingSessionIdManager{}),
+		server.WithSessionIdManagerResolver(gate),
 		server.WithSessionIdleTTL(sessionIdleTTL),
 		server.WithHeartbeatInterval(keepAliveInterval),
 		server.WithStreamableHTTPLogger(a.log),
 	)
 	return &httpTransport{
-		routes:   map[string]http.Handler{"/mcp": calls.trackPosts(s)},
+		routes:   map[string]http.Handler{"/mcp": gate.streamable(calls.trackPosts(s))},
 		endpoint: "/mcp",
 		close:    func() { _ = s.Shutdown(context.Background()) },
 	}
 }
 
-func newSSETransport(a *app, calls *callTracker) *httpTransport {
+func newSSETransport(a *app, calls *callTracker, gate *sessionGate) *httpTransport {
 	// Without CORS origins, mcp-go's event stream answers
 	// Access-Control-Allow-Origin: *. Origins were checked before (checkOrigin
 	// refuses the others and sets the header for allowed ones), so give it
@@ -95,14 +95,14 @@ func newSSETransport(a *app, calls *callTracker) *httpTransport {
 	s := server.NewSSEServer(a.server,
 		server.WithSSEEndpoint("/sse"),
 		server.WithMessageEndpoint("/message"),
-		server.WithSessionIDGenerator(newSSESessionID),
+		server.WithSessionIDGenerator(gate.newSSESessionID),
 		server.WithKeepAliveInterval(keepAliveInterval),
 		server.WithSSECORS(server.WithCORSAllowedOrigins(corsOrigins...)),
 	)
 	return &httpTransport{
 		routes: map[string]http.Handler{
-			"/sse":     calls.trackStream(s.SSEHandler()),
-			"/message": calls.trackMessages(s.MessageHandler()),
+			"/sse":     gate.sseStream(calls.trackStream(s.SSEHandler())),
+			"/message": gate.sseMessages(calls.trackMessages(s.MessageHandler())),
 		},
 		endpoint: "/sse",
 		close:    s.CloseSessions,
@@ -173,12 +173,17 @@ func serveHTTP(ctx context.Context, a *app) error {
 		return usageError("listening on %s would accept connections from other machines, and %s is not set", ln.Addr(), envAuthToken)
 	}
 
+	gate, err := newSessionGate(cfg.stateKey, cfg.http.maxSessions)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	calls := newCallTracker()
 	var t *httpTransport
 	if cfg.transport == "sse" {
-		t = newSSETransport(a, calls)
+		t = newSSETransport(a, calls, gate)
 	} else {
-		t = newStreamableTransport(a, calls)
+		t = newStreamableTransport(a, calls, gate)
 	}
 	// Every request's context descends from streams: cancelling it ends the
 	// long-lived ones (event streams, GET listens, subscriptions/listen).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -145,7 +146,8 @@ func (p originPolicy) checkOrigin(next http.Handler) http.Handler {
 // comparison is of SHA-256 digests in constant time, so neither the token's
 // bytes nor its length leak through timing. The Authorization header is then
 // removed: nothing past this point — mcp-go, a tool, a log line, an upstream
-// request — ever sees it.
+// request — ever sees it; what follows knows the caller only as its
+// principal, a digest of the token (http_sessions.go binds sessions to it).
 func requireBearer(token string, next http.Handler) http.Handler {
 	if token == "" {
 		return next
@@ -166,7 +168,7 @@ func requireBearer(token string, next http.Handler) http.Handler {
 			return
 		}
 		r.Header.Del("Authorization")
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, bearerPrincipal(gotSum))))
 	})
 }
 
