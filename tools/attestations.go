@@ -1,117 +1,124 @@
 package tools
 
 import (
-	"slices"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/pci-mcp/pci-mcp/providers/halo"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
-// Bounds of the attestation memory: far more starts than one person works
-// through in a day, and long enough to cover a start on one day and the
-// attestation on the next.
-const (
-	attestationMemorySize = 1000
-	attestationMemoryTTL  = 24 * time.Hour
-)
+// attestationMemoryTTL is how long a start is remembered: long enough to
+// cover a start on one day and the attestation on the next.
+const attestationMemoryTTL = 24 * time.Hour
 
-// AttestationMemory remembers the Halo attestations this process has
-// started, by id, so that halo_pci_attest can check its answers against the
-// questions and notes that start asked before anything is sent. It is
-// bounded in size and age, and safe for concurrent use. A process that has
-// not seen an id (restarted, or the start was made elsewhere) simply cannot
-// check against it: Halo still does.
+// attestationKeyPrefix names remembered starts in the guard's store.
+const attestationKeyPrefix = "attestation:start:"
+
+// AttestationMemory remembers the Halo attestations started through this
+// deployment, by id, so that halo_pci_attest can check its answers against
+// the questions and notes that start asked, and refuse before anyone is
+// asked when the start listed blockers. It keeps them in a guard.Store: in
+// this process's memory, or shared by replicas. Each start expires after a
+// TTL. An id it has not seen (the start was made elsewhere, or before a
+// restart with a memory store) simply cannot be checked: Halo still does,
+// and the preview says so.
 type AttestationMemory struct {
-	mu      sync.Mutex
-	entries map[string]rememberedAttestation
-	size    int
-	ttl     time.Duration
-	now     func() time.Time
+	store guard.Store
+	ttl   time.Duration
+	now   func() time.Time
 }
 
-type rememberedAttestation struct {
-	start *halo.Attestation
-	at    time.Time
+// RememberedStart is what the memory keeps of one start.
+type RememberedStart struct {
+	Start *halo.Attestation `json:"start"`
+	// Hosts names the blocking targets by id, as the start looked them up;
+	// an id missing here could not be looked up.
+	Hosts map[int64]string `json:"hosts,omitempty"`
+	// At is when the start was made.
+	At time.Time `json:"at"`
+	// Attested is set once an attestation with this id succeeded: Halo's
+	// ids are single use.
+	Attested bool `json:"attested,omitempty"`
 }
 
-// NewAttestationMemory returns a memory of at most size attestations, each
-// kept for ttl.
-func NewAttestationMemory(size int, ttl time.Duration) *AttestationMemory {
-	return &AttestationMemory{entries: map[string]rememberedAttestation{}, size: size, ttl: ttl, now: time.Now}
+// NewAttestationMemory returns a memory keeping each start in store for
+// ttl.
+func NewAttestationMemory(store guard.Store, ttl time.Duration) *AttestationMemory {
+	return &AttestationMemory{store: store, ttl: ttl, now: time.Now}
 }
 
 // attestationKey normalises an id: UUIDs compare without regard to case.
 func attestationKey(id string) string { return strings.ToLower(strings.TrimSpace(id)) }
 
-// Remember keeps a copy of start under its id, evicting expired entries and,
-// when still full, the oldest.
-func (m *AttestationMemory) Remember(start *halo.Attestation) {
+// errMemoryUnavailable wraps a store failure of the memory: the caller
+// refuses rather than act on a check it could not make.
+type errMemoryUnavailable struct{ err error }
+
+func (e *errMemoryUnavailable) Error() string {
+	return fmt.Sprintf("the attestations this server started could not be read, because the guard's store did not answer (%v)", e.err)
+}
+
+func (e *errMemoryUnavailable) Unwrap() error { return e.err }
+
+// Remember keeps start under its id, with the hosts its blockers were
+// looked up as.
+func (m *AttestationMemory) Remember(ctx context.Context, start *halo.Attestation, hosts map[int64]string) error {
 	key := attestationKey(string(start.ID))
 	if m == nil || key == "" {
-		return
+		return nil
 	}
-	kept := *start
-	kept.Questions = slices.Clone(start.Questions)
-	kept.Notes = slices.Clone(start.Notes)
-	kept.TargetIDsRequireScan = slices.Clone(start.TargetIDsRequireScan)
-	kept.TargetIDsHasVuln = slices.Clone(start.TargetIDsHasVuln)
-
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	if _, replacing := m.entries[key]; !replacing && len(m.entries) >= m.size {
-		m.evict(now)
-	}
-	m.entries[key] = rememberedAttestation{start: &kept, at: now}
+	return m.put(ctx, key, RememberedStart{Start: start, Hosts: hosts, At: m.now().UTC()})
 }
 
-// evict drops expired entries and, if that frees nothing, the oldest one.
-// Starts are rare, so a scan of at most size entries is cheap.
-func (m *AttestationMemory) evict(now time.Time) {
-	oldestKey, oldest := "", time.Time{}
-	for key, e := range m.entries {
-		if now.Sub(e.at) >= m.ttl {
-			delete(m.entries, key)
-			continue
-		}
-		if oldestKey == "" || e.at.Before(oldest) {
-			oldestKey, oldest = key, e.at
-		}
+func (m *AttestationMemory) put(ctx context.Context, key string, r RememberedStart) error {
+	data, err := json.Marshal(r)
+	if err != nil {
+		return err
 	}
-	if len(m.entries) >= m.size && oldestKey != "" {
-		delete(m.entries, oldestKey)
+	if err := m.store.Put(ctx, attestationKeyPrefix+key, data, r.At.Add(m.ttl)); err != nil {
+		return &errMemoryUnavailable{err}
 	}
+	return nil
 }
 
-// Recall returns the start remembered under id, if it is known and not
-// expired. The caller must not modify it.
-func (m *AttestationMemory) Recall(id string) (*halo.Attestation, bool) {
+// Recall returns the start remembered under id; nil, nil when it is not
+// known (or expired). An error means the store did not answer.
+func (m *AttestationMemory) Recall(ctx context.Context, id string) (*RememberedStart, error) {
 	if m == nil {
-		return nil, false
+		return nil, nil
 	}
-	key := attestationKey(id)
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	e, found := m.entries[key]
-	if !found {
-		return nil, false
+	data, err := m.store.Get(ctx, attestationKeyPrefix+attestationKey(id))
+	switch {
+	case errors.Is(err, guard.ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, &errMemoryUnavailable{err}
 	}
-	if m.now().Sub(e.at) >= m.ttl {
-		delete(m.entries, key)
-		return nil, false
+	var r RememberedStart
+	if err := json.Unmarshal(data, &r); err != nil || r.Start == nil {
+		return nil, &errMemoryUnavailable{fmt.Errorf("the remembered start of %s is unreadable", id)}
 	}
-	return e.start, true
+	// The store's expiry is the bound; this guards a store whose clock
+	// differs from ours.
+	if m.now().Sub(r.At) >= m.ttl {
+		return nil, nil
+	}
+	return &r, nil
 }
 
-// Forget drops id, e.g. once an attestation with it has succeeded: Halo's
-// ids are single use.
-func (m *AttestationMemory) Forget(id string) {
-	if m == nil {
-		return
+// MarkAttested records that an attestation with id succeeded, for the rest
+// of the start's life: a second attestation with it is refused before
+// anyone is asked.
+func (m *AttestationMemory) MarkAttested(ctx context.Context, id string) error {
+	r, err := m.Recall(ctx, id)
+	if err != nil || r == nil {
+		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.entries, attestationKey(id))
+	r.Attested = true
+	return m.put(ctx, attestationKey(id), *r)
 }

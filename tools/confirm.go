@@ -64,7 +64,7 @@ type confirmable interface {
 type guardSpec[In any, P previewer] struct {
 	// validate, when set, checks what needs the server's state (the
 	// attestations this process started) before anyone is asked.
-	validate func(d *Deps, in *In) error
+	validate func(ctx context.Context, d *Deps, in *In) error
 	// preview describes exactly what the call will send.
 	preview func(ctx context.Context, d *Deps, in *In) P
 	// signature, when set, is the name the person must type to sign.
@@ -88,7 +88,12 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		return errorText(fmt.Sprintf("%s cannot be confirmed in this server; nothing was sent.", c.tool.Name))
 	}
 	if g.validate != nil {
-		if err := g.validate(d, in); err != nil {
+		if err := g.validate(ctx, d, in); err != nil {
+			var unavailable *errMemoryUnavailable
+			if errors.As(err, &unavailable) {
+				d.Audit.rejected(ctx, d, c.tool, "refused", err)
+				return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
+			}
 			d.Audit.rejected(ctx, d, c.tool, "invalid_arguments", err)
 			return invalidArgumentsResult(c.spec, err)
 		}
@@ -116,12 +121,8 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 
 	// Second call of the token route.
 	if token := conf.confirmationToken(); token != "" {
-		claims, err := d.Guard.verify(token, purposeToken, c.tool.Name, q.digest, q.session)
-		if err != nil {
+		if err := d.Guard.redeem(ctx, token, purposeToken, c.tool.Name, q.digest, q.session); err != nil {
 			return refused(confirmedToken, err)
-		}
-		if !d.Guard.consume(claims) {
-			return refused(confirmedToken, errTokenUsed)
 		}
 		return execute(confirmedToken)
 	}
@@ -132,12 +133,8 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		if params.RequestState == "" {
 			return refused(confirmedElicitation, errors.New("an answer arrived without the request state this server issued with its question"))
 		}
-		claims, err := d.Guard.verify(params.RequestState, purposeState, c.tool.Name, q.digest, q.session)
-		if err != nil {
+		if err := d.Guard.redeem(ctx, params.RequestState, purposeState, c.tool.Name, q.digest, q.session); err != nil {
 			return refused(confirmedElicitation, err)
-		}
-		if !d.Guard.consume(claims) {
-			return refused(confirmedElicitation, errTokenUsed)
 		}
 		return q.decide(server.ElicitationResponse(params.InputResponses, confirmKey), nil, execute)
 	}

@@ -13,6 +13,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 // elicitor is a client-side elicitation handler that answers with a fixed
@@ -267,23 +269,32 @@ func TestTokenFromAnotherSession(t *testing.T) {
 	assert.Empty(t, env.qualys.requests())
 }
 
-// TestTokensVerifyAcrossReplicas: two servers sharing PCI_MCP_STATE_KEY
-// accept each other's tokens; a server with another key does not.
+// TestTokensVerifyAcrossReplicas: two servers sharing PCI_MCP_STATE_KEY and
+// a shared store accept each other's tokens, once between them; a server
+// with another key does not, nor one whose store is its own memory.
 func TestTokensVerifyAcrossReplicas(t *testing.T) {
+	ctx := context.Background()
 	key := []byte(strings.Repeat("k", MinStateKeyLen))
-	a, err := NewGuard(GuardOptions{Key: key})
+	shared := sharedStore{guard.NewMemoryStore(nil)}
+	a, err := NewGuard(GuardOptions{Key: key, Store: shared})
 	require.NoError(t, err)
-	b, err := NewGuard(GuardOptions{Key: key})
+	b, err := NewGuard(GuardOptions{Key: key, Store: shared})
 	require.NoError(t, err)
-	c, err := NewGuard(GuardOptions{Key: []byte(strings.Repeat("z", MinStateKeyLen))})
+	c, err := NewGuard(GuardOptions{Key: []byte(strings.Repeat("z", MinStateKeyLen)), Store: shared})
+	require.NoError(t, err)
+	alone, err := NewGuard(GuardOptions{Key: key})
 	require.NoError(t, err)
 	token, _ := a.issue(purposeToken, "qualys_remove_hosts", "digest", "")
-	_, err = b.verify(token, purposeToken, "qualys_remove_hosts", "digest", "")
-	assert.NoError(t, err)
 	_, err = c.verify(token, purposeToken, "qualys_remove_hosts", "digest", "")
 	assert.ErrorContains(t, err, "does not verify")
 	_, err = a.verify(token, purposeState, "qualys_remove_hosts", "digest", "")
 	assert.Error(t, err, "a token is not a request state")
+	_, err = alone.verify(token, purposeToken, "qualys_remove_hosts", "digest", "")
+	assert.ErrorContains(t, err, "issued before the server restarted", "a replica whose used marks are its own cannot honour another's token")
+
+	require.NoError(t, b.redeem(ctx, token, purposeToken, "qualys_remove_hosts", "digest", ""))
+	assert.ErrorContains(t, a.redeem(ctx, token, purposeToken, "qualys_remove_hosts", "digest", ""), "already used",
+		"a token used on one replica is used on all")
 
 	_, err = NewGuard(GuardOptions{Key: []byte("short")})
 	assert.ErrorContains(t, err, "at least 32 bytes")
@@ -373,5 +384,72 @@ func TestTokensOnlySkipsElicitation(t *testing.T) {
 	res := callTool(t, c, "qualys_remove_hosts", removeArgs)
 	assert.Empty(t, e.asked, "nobody is asked through the client")
 	assert.Equal(t, "confirmation_required", structured(t, res)["status"])
+	assert.Empty(t, env.qualys.requests())
+}
+
+// TestRestartWithFixedKeyRefusesOldTokens: a token, used or not, from a run
+// before a restart is refused even with the same PCI_MCP_STATE_KEY, since
+// the memory of its use died with the process; so is a request state.
+// Nothing reaches Qualys.
+func TestRestartWithFixedKeyRefusesOldTokens(t *testing.T) {
+	key := []byte(strings.Repeat("k", MinStateKeyLen))
+	guardWithKey := func(o *Options) {
+		g, err := NewGuard(GuardOptions{Key: key})
+		require.NoError(t, err)
+		o.Guard = g
+	}
+	before := newTestEnv(t, guardWithKey)
+	before.qualys.on("DELETE /pci/asset/delete", http.StatusOK, `{"data":"2 IP removed successfully"}`)
+	withToken := func(tok string) string {
+		return strings.TrimSuffix(removeArgs, "}") + `,"confirmation_token":"` + tok + `"}`
+	}
+	used := structured(t, before.call(t, "qualys_remove_hosts", removeArgs))["confirmation_token"].(string)
+	unused := structured(t, before.call(t, "qualys_remove_hosts", removeArgs))["confirmation_token"].(string)
+	require.False(t, before.call(t, "qualys_remove_hosts", withToken(used)).IsError)
+	require.Len(t, before.qualys.requests(), 1)
+
+	after := newTestEnv(t, guardWithKey)
+	after.qualys.on("DELETE /pci/asset/delete", http.StatusOK, `{"data":"2 IP removed successfully"}`)
+	for name, tok := range map[string]string{"used": used, "unused": unused} {
+		res := after.call(t, "qualys_remove_hosts", withToken(tok))
+		assert.True(t, res.IsError, name)
+		assert.Contains(t, allText(res), "issued before the server restarted; call the tool again for a new one", name)
+		assert.Contains(t, allText(res), "Nothing was sent to Qualys", name)
+	}
+	assert.Empty(t, after.qualys.requests(), "nothing from an earlier run reaches Qualys")
+	lines := after.auditLines(t)
+	require.Len(t, lines, 2)
+	for _, line := range lines {
+		assert.Equal(t, "refused", line.Outcome)
+		assert.Contains(t, line.Detail, "issued before the server restarted")
+	}
+
+	// A 2026-07-28 request state from the earlier run is refused the same way.
+	state, _ := before.deps.Guard.issue(purposeState, "qualys_remove_hosts", digestOf(t, removeArgs), "")
+	handler := qualysRemoveHosts().bind(&Deps{Qualys: after.deps.Qualys, Log: discardLogger(), Audit: NewAudit(nil, nil, nil), Guard: after.deps.Guard})
+	var req mcp.CallToolRequest
+	req.Params.Name = "qualys_remove_hosts"
+	req.Params.RawArguments = []byte(removeArgs)
+	req.Params.InputResponses = mcp.InputResponses{confirmKey: mcp.NewElicitationInputResponse(*accept(map[string]any{"confirm": true}))}
+	req.Params.RequestState = state
+	res, err := handler(context.Background(), req)
+	require.NoError(t, err)
+	assert.True(t, res.IsError)
+	assert.Contains(t, allText(res), "issued before the server restarted")
+	assert.Empty(t, after.qualys.requests())
+}
+
+// TestStoreFailureFailsClosed: when the guard's store does not answer, a
+// confirmed call is refused with a sentence saying so, and nothing is sent.
+func TestStoreFailureFailsClosed(t *testing.T) {
+	g, err := NewGuard(GuardOptions{Store: failingStore{}})
+	require.NoError(t, err)
+	env := newTestEnv(t, func(o *Options) { o.Guard = g })
+	env.qualys.on("DELETE /pci/asset/delete", http.StatusOK, `{"data":"2 IP removed successfully"}`)
+	token := structured(t, env.call(t, "qualys_remove_hosts", removeArgs))["confirmation_token"].(string)
+	res := env.call(t, "qualys_remove_hosts", strings.TrimSuffix(removeArgs, "}")+`,"confirmation_token":"`+token+`"}`)
+	assert.True(t, res.IsError)
+	assert.Contains(t, allText(res), "the confirmation could not be checked, because the guard's store did not answer (connection refused)")
+	assert.Contains(t, allText(res), "Nothing was sent to Qualys")
 	assert.Empty(t, env.qualys.requests())
 }

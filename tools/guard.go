@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -10,8 +11,9 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 // DefaultConfirmTTL is how long a confirmation token, or a pending
@@ -26,16 +28,19 @@ const MinStateKeyLen = 32
 // verifies the signed tokens of both confirmation paths — the confirmation
 // token a client without elicitation passes back, and the request state a
 // 2026-07-28 client echoes with its answer — and remembers which were used,
-// so each executes at most once. It fails closed: anything it cannot verify
-// sends nothing.
+// in its guard.Store, so each executes at most once. It fails closed:
+// anything it cannot verify, or a store that does not answer, sends nothing.
 type Guard struct {
 	key        []byte
 	ttl        time.Duration
 	now        func() time.Time
 	tokensOnly bool
-
-	mu   sync.Mutex
-	used map[string]time.Time // nonce → expiry, pruned as they expire
+	store      guard.Store
+	// instance is this process's random id, carried by every token when the
+	// store is this process's memory: the used marks die with the process,
+	// so a token from an earlier run (or another replica without a shared
+	// store) is refused outright. Empty when the store is shared.
+	instance string
 }
 
 // GuardOptions configure NewGuard.
@@ -51,6 +56,10 @@ type GuardOptions struct {
 	// route: for clients that claim elicitation support but decline every
 	// question without showing it.
 	TokensOnly bool
+	// Store keeps the used marks; nil means a memory store for this process
+	// (guard.NewMemoryStore). Unless the store is shared (guard.IsShared),
+	// tokens are bound to this process instance and refused after a restart.
+	Store guard.Store
 }
 
 // NewGuard returns a guard. A key shorter than MinStateKeyLen is refused.
@@ -67,18 +76,32 @@ func NewGuard(opts GuardOptions) (*Guard, error) {
 	// Derive the MAC key so the configured secret itself is never used raw.
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte("pci-mcp confirmation tokens v1"))
-	g := &Guard{key: mac.Sum(nil), ttl: opts.TTL, now: opts.Now, tokensOnly: opts.TokensOnly, used: map[string]time.Time{}}
+	g := &Guard{key: mac.Sum(nil), ttl: opts.TTL, now: opts.Now, tokensOnly: opts.TokensOnly, store: opts.Store}
 	if g.ttl <= 0 {
 		g.ttl = DefaultConfirmTTL
 	}
 	if g.now == nil {
 		g.now = time.Now
 	}
+	if g.store == nil {
+		g.store = guard.NewMemoryStore(g.now)
+	}
+	if !guard.IsShared(g.store) {
+		instance := make([]byte, 16)
+		if _, err := rand.Read(instance); err != nil {
+			return nil, fmt.Errorf("generating the process instance id: %w", err)
+		}
+		g.instance = hex.EncodeToString(instance)
+	}
 	return g, nil
 }
 
 // TTL is how long tokens last.
 func (g *Guard) TTL() time.Duration { return g.ttl }
+
+// Store is the guard's memory, for the other single-use and shared state of
+// a confirmation (remembered attestation starts, approvals).
+func (g *Guard) Store() guard.Store { return g.store }
 
 // tokenPurpose keeps the two kinds of token apart: a confirmation token can
 // never stand in for an elicitation state, or the reverse.
@@ -90,14 +113,16 @@ const (
 )
 
 // claims are what a token binds: the tool, the exact arguments (canonical
-// digest), the MCP session where there is one, and an expiry.
+// digest), the MCP session where there is one, the issuing process instance
+// when the guard's store is not shared, and an expiry.
 type claims struct {
-	Purpose tokenPurpose `json:"p"`
-	Tool    string       `json:"t"`
-	Digest  string       `json:"d"`
-	Session string       `json:"s,omitempty"`
-	Expires int64        `json:"e"`
-	Nonce   string       `json:"n"`
+	Purpose  tokenPurpose `json:"p"`
+	Tool     string       `json:"t"`
+	Digest   string       `json:"d"`
+	Session  string       `json:"s,omitempty"`
+	Instance string       `json:"i,omitempty"`
+	Expires  int64        `json:"e"`
+	Nonce    string       `json:"n"`
 }
 
 // tokenPrefix marks our tokens, so a stray value is recognised as not one.
@@ -108,7 +133,8 @@ func (g *Guard) issue(purpose tokenPurpose, tool, digest, session string) (strin
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
 	expires := g.now().Add(g.ttl).Truncate(time.Second)
-	c := claims{Purpose: purpose, Tool: tool, Digest: digest, Session: session, Expires: expires.Unix(), Nonce: hex.EncodeToString(nonce)}
+	c := claims{Purpose: purpose, Tool: tool, Digest: digest, Session: session, Instance: g.instance,
+		Expires: expires.Unix(), Nonce: hex.EncodeToString(nonce)}
 	payload, _ := json.Marshal(c)
 	body := base64.RawURLEncoding.EncodeToString(payload)
 	return tokenPrefix + body + "." + base64.RawURLEncoding.EncodeToString(g.sign(body)), expires
@@ -129,6 +155,9 @@ func refuse(format string, args ...any) error {
 	return &tokenError{reason: fmt.Sprintf(format, args...)}
 }
 
+// errIssuedBeforeRestart refuses a token of another process instance.
+var errIssuedBeforeRestart = refuse("the confirmation token was issued before the server restarted; call the tool again for a new one")
+
 // verify checks a token against the call it comes with. It does not consume
 // it: consume does, just before the call executes.
 func (g *Guard) verify(token string, purpose tokenPurpose, tool, digest, session string) (claims, error) {
@@ -146,6 +175,9 @@ func (g *Guard) verify(token string, purpose tokenPurpose, tool, digest, session
 		return claims{}, refuse("the confirmation token is malformed")
 	}
 	switch {
+	case c.Instance != g.instance:
+		// First: nothing else about a token from an earlier run matters.
+		return claims{}, errIssuedBeforeRestart
 	case c.Purpose != purpose:
 		return claims{}, refuse("this value is not a confirmation token for this step")
 	case c.Tool != tool:
@@ -158,36 +190,46 @@ func (g *Guard) verify(token string, purpose tokenPurpose, tool, digest, session
 	if now := g.now(); !now.Before(time.Unix(c.Expires, 0)) {
 		return claims{}, refuse("the confirmation token expired at %s; call again without confirmation_token to get a new preview", time.Unix(c.Expires, 0).UTC().Format(time.RFC3339))
 	}
-	if g.isUsed(c.Nonce) {
-		return claims{}, refuse("the confirmation token was already used; each confirmation allows one call")
-	}
 	return c, nil
 }
 
-// consume marks the token used. It reports false if another call consumed
-// it first: two concurrent calls with one token execute at most once.
-func (g *Guard) consume(c claims) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	now := g.now()
-	for nonce, exp := range g.used {
-		if now.After(exp) {
-			delete(g.used, nonce)
-		}
+// redeem verifies a token against the call it comes with and marks it used:
+// nil means this call, and no other, may execute.
+func (g *Guard) redeem(ctx context.Context, token string, purpose tokenPurpose, tool, digest, session string) error {
+	c, err := g.verify(token, purpose, tool, digest, session)
+	if err != nil {
+		return err
 	}
-	if _, dup := g.used[c.Nonce]; dup {
-		return false
+	first, err := g.consume(ctx, c)
+	switch {
+	case err != nil:
+		return err
+	case !first:
+		return errTokenUsed
 	}
-	// Keep it a little past expiry, so a clock step cannot revive it.
-	g.used[c.Nonce] = time.Unix(c.Expires, 0).Add(time.Minute)
-	return true
+	return nil
 }
 
-func (g *Guard) isUsed(nonce string) bool {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	_, used := g.used[nonce]
-	return used
+// usedKeyPrefix names the guard's used marks in its store.
+const usedKeyPrefix = "confirm:used:"
+
+// consume marks the token used. It reports false if another call consumed
+// it first: two concurrent calls with one token, on this replica or another
+// sharing the store, execute at most once. A store error is returned as
+// such: the caller sends nothing.
+func (g *Guard) consume(ctx context.Context, c claims) (bool, error) {
+	// Keep the mark a little past expiry, so a clock step cannot revive it.
+	first, err := g.store.Claim(ctx, usedKeyPrefix+c.Nonce, time.Unix(c.Expires, 0).Add(time.Minute))
+	if err != nil {
+		return false, storeFailure(err)
+	}
+	return first, nil
+}
+
+// storeFailure words a store error for the person: the guard cannot tell
+// whether the confirmation was used, so it does not act on it.
+func storeFailure(err error) error {
+	return fmt.Errorf("the confirmation could not be checked, because the guard's store did not answer (%w)", err)
 }
 
 // errTokenUsed is consume's refusal, worded like verify's.

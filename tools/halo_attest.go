@@ -100,14 +100,21 @@ func (in *haloAttestInput) check() error {
 	return errs.orNil()
 }
 
-// checkRemembered checks the answers against the start this process saw for
-// the attestation id, if it saw one; otherwise Halo alone judges them.
-func (in *haloAttestInput) checkRemembered(m *AttestationMemory) error {
-	start, ok := m.Recall(in.AttestationID)
-	if !ok {
-		return nil
+// checkRemembered recalls the start this deployment saw for the attestation
+// id, keeping it for the preview, and checks the answers against it; when it
+// saw none, Halo alone judges them. An id already attested through this
+// server is refused: Halo's ids are single use.
+func (in *attestInput) checkRemembered(ctx context.Context, m *AttestationMemory) error {
+	r, err := m.Recall(ctx, in.AttestationID)
+	if err != nil || r == nil {
+		return err
 	}
-	return in.checkAgainst(start)
+	in.remembered = r
+	if r.Attested {
+		return argError("attestation_id", "attestation %s was already submitted through this server and cannot be used again; run halo_pci_start_attestation for a new attestation_id",
+			in.AttestationID)
+	}
+	return in.checkAgainst(r.Start)
 }
 
 // checkAgainst requires an answer for every question and note start asked
@@ -236,6 +243,10 @@ func (e argumentErrors) orNil() error {
 type attestInput struct {
 	haloAttestInput
 	confirmationInput
+
+	// remembered is the start this deployment saw for the id, if any: set
+	// by checkRemembered for the preview.
+	remembered *RememberedStart
 }
 
 // attestNotice reminds the person what signing means.
@@ -257,8 +268,8 @@ func haloAttest() Tool {
 		annotations:  destructiveHints,
 		outcomeCheck: "list reports with halo_pci_list_reports to see whether the report was created",
 	}, guardSpec[attestInput, *AttestationPreview]{
-		validate: func(d *Deps, in *attestInput) error {
-			return in.checkRemembered(d.Attestations)
+		validate: func(ctx context.Context, d *Deps, in *attestInput) error {
+			return in.checkRemembered(ctx, d.Attestations)
 		},
 		preview:   attestationPreview,
 		signature: func(in *attestInput) string { return in.AttestPersonName },
@@ -269,7 +280,9 @@ func haloAttest() Tool {
 				"Start a new attestation with halo_pci_start_attestation and attest with its attestation_id.")
 		}
 		// The id is spent: Halo will not take it again.
-		d.Attestations.Forget(in.AttestationID)
+		if err := d.Attestations.MarkAttested(ctx, in.AttestationID); err != nil {
+			d.Log.Warn("recording the attestation as submitted failed", "attestation_id", in.AttestationID, "err", err)
+		}
 		return report, nil
 	})
 }
@@ -290,7 +303,10 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 		Questions:   make([]QuestionPreview, len(in.Questions)),
 		Notes:       make([]NotePreview, len(in.Notes)),
 	}
-	start, _ := d.Attestations.Recall(in.AttestationID)
+	var start *halo.Attestation
+	if in.remembered != nil {
+		start = in.remembered.Start
+	}
 	for i, q := range in.Questions {
 		p.Questions[i] = QuestionPreview{ID: int(q.ID), Answer: q.Answer}
 		if start != nil {

@@ -1,16 +1,19 @@
 package tools
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/mark3labs/mcp-go/server"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/pci-mcp/pci-mcp/providers/halo"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 const testAttestationID = "977b8ab9-417a-45a5-a689-6768f4680b0d"
@@ -141,13 +144,14 @@ func TestHaloAttestCheckAgainstStart(t *testing.T) {
 }
 
 func TestHaloAttestCheckRemembered(t *testing.T) {
-	m := NewAttestationMemory(10, attestationMemoryTTL)
-	in := completeAttest()
+	ctx := context.Background()
+	m := NewAttestationMemory(guard.NewMemoryStore(nil), attestationMemoryTTL)
+	in := attestInput{haloAttestInput: completeAttest()}
 	in.Questions = in.Questions[:1]
-	assert.NoError(t, in.checkRemembered(m), "an id this process never saw is left to Halo")
+	assert.NoError(t, in.checkRemembered(ctx, m), "an id this process never saw is left to Halo")
 
-	m.Remember(demoStart())
-	err := in.checkRemembered(m)
+	require.NoError(t, m.Remember(ctx, demoStart(), nil))
+	err := in.checkRemembered(ctx, m)
 	assert.Equal(t, "questions: questions 2, 3 and 4 are not answered; answer each yes or no", errText(err))
 	var argErr *ArgumentError
 	assert.ErrorAs(t, err, &argErr, "reported as invalid arguments")
@@ -325,7 +329,7 @@ func TestHaloAttestTokenRoute(t *testing.T) {
 
 	again := env.call(t, "halo_pci_attest", withToken)
 	assert.True(t, again.IsError)
-	assert.Contains(t, allText(again), "already used")
+	assert.Contains(t, allText(again), "was already submitted through this server", "the spent id is refused before anyone is asked")
 	n := 0
 	for _, c := range env.upstreamCalls() {
 		if strings.HasPrefix(c, "POST pci/attest.json") {
@@ -333,4 +337,25 @@ func TestHaloAttestTokenRoute(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, n, "the attestation is sent exactly once")
+}
+
+// TestHaloAttestStoreFailureFailsClosed: when the remembered starts cannot
+// be read, nobody is asked to sign and nothing is sent.
+func TestHaloAttestStoreFailureFailsClosed(t *testing.T) {
+	e := &elicitor{answer: accept(map[string]any{"confirm": true, "signature": "Dana Whitfield"})}
+	env := newHaloEnv(t, haloEnvOptions{
+		clientOptions: []client.ClientOption{client.WithElicitationHandler(e)},
+		serve: func(t *testing.T, hc *halo.Client) *server.MCPServer {
+			srv, _, err := NewServer(Options{Version: "test", Halo: hc, Redactor: hc.Redactor(), Store: failingStore{}})
+			require.NoError(t, err)
+			return srv
+		},
+	})
+	env.clock.Advance(haloScanDelay)
+	var start haloStartResult
+	env.ok(t, "halo_pci_start_attestation", "", &start)
+	text := env.failed(t, "halo_pci_attest", attestArgs(t, start.AttestationID))
+	assert.Contains(t, text, "halo_pci_attest was not executed: the attestations this server started could not be read, because the guard's store did not answer (connection refused). Nothing was sent to Halo Security.")
+	assert.Empty(t, e.asked, "nobody is asked")
+	assert.NotContains(t, strings.Join(env.upstreamCalls(), " "), "pci/attest.json")
 }

@@ -74,10 +74,14 @@ func haloPCIStartAttestation() Tool {
 		if err != nil {
 			return nil, haloStartFailure(err)
 		}
-		d.Attestations.Remember(a)
 		hosts := d.lookUpHaloTargets(ctx, slices.Concat(
 			a.TargetIDsRequireScan[:min(len(a.TargetIDsRequireScan), maxListedInSummary)],
 			a.TargetIDsHasVuln[:min(len(a.TargetIDsHasVuln), maxListedInSummary)]))
+		if err := d.Attestations.Remember(ctx, a, hostNames(hosts)); err != nil {
+			// The start itself succeeded; halo_pci_attest will say plainly
+			// that it cannot check against it.
+			d.Log.Warn("remembering the attestation start failed", "attestation_id", string(a.ID), "err", err)
+		}
 		out := &haloStartOutput{
 			CanAttest:          !a.Blocked(),
 			AttestationID:      string(a.ID),
@@ -136,6 +140,17 @@ func (d *Deps) lookUpHaloTargets(ctx context.Context, ids []upstream.Int) map[in
 	}
 	wg.Wait()
 	return found
+}
+
+// hostNames keeps the host of each target found, for the memory of starts.
+func hostNames(found map[int64]*halo.Target) map[int64]string {
+	names := make(map[int64]string, len(found))
+	for id, t := range found {
+		if host := strings.TrimSpace(string(t.Host)); host != "" {
+			names[id] = host
+		}
+	}
+	return names
 }
 
 // blockingTargets pairs ids with the hosts found for them. Targets beyond

@@ -10,6 +10,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 // ServerName is the implementation name sent at initialize.
@@ -28,8 +29,13 @@ type Options struct {
 	// Audit receives the audit trail; nil logs it through Logger.
 	Audit *Audit
 	// Guard confirms destructive calls; nil means a guard with a random
-	// per-process key and the default TTL.
+	// per-process key, the default TTL and Store.
 	Guard *Guard
+	// Store keeps what must be single use or shared by replicas (used
+	// confirmations, remembered attestation starts). nil means the Guard's
+	// store: a memory store for this process unless the Guard was given
+	// another.
+	Store guard.Store
 	// Redactor scrubs configured secrets from every result.
 	Redactor *upstream.Redactor
 	// Logger receives operational logs; nil discards.
@@ -54,14 +60,18 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if audit == nil {
 		audit = NewAudit(nil, log, opts.Redactor)
 	}
-	guard := opts.Guard
-	if guard == nil {
-		if guard, err = NewGuard(GuardOptions{}); err != nil {
+	g := opts.Guard
+	if g == nil {
+		if g, err = NewGuard(GuardOptions{Store: opts.Store}); err != nil {
 			return nil, nil, err
 		}
 	}
-	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: guard,
-		Halo: opts.Halo, Attestations: NewAttestationMemory(attestationMemorySize, attestationMemoryTTL)}
+	store := opts.Store
+	if store == nil {
+		store = g.Store()
+	}
+	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: g,
+		Halo: opts.Halo, Attestations: NewAttestationMemory(store, attestationMemoryTTL)}
 
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),

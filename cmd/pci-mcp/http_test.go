@@ -407,8 +407,11 @@ func (a *alternate) RoundTrip(r *http.Request) (*http.Response, error) {
 
 // TestHTTPReplicasShareTrafficWithoutAffinity runs two replicas sharing
 // PCI_MCP_STATE_KEY behind a balancer that alternates every request: both
-// protocol generations list, read and confirm a removal by token, with the
-// preview from one replica and the confirmed call on the other.
+// protocol generations list, read and confirm a removal by token. Without a
+// shared store each replica keeps its own used marks, so it honours only
+// the tokens it issued: the same confirmed call sent twice in a row reaches
+// each replica once, and executes exactly once, on the replica that issued
+// the token; the other refuses it and sends nothing.
 func TestHTTPReplicasShareTrafficWithoutAffinity(t *testing.T) {
 	for _, version := range []string{mcp.LATEST_LEGACY_PROTOCOL_VERSION, mcp.LATEST_PROTOCOL_VERSION} {
 		t.Run(version, func(t *testing.T) {
@@ -423,9 +426,19 @@ func TestHTTPReplicasShareTrafficWithoutAffinity(t *testing.T) {
 			first := callTool(t, c, "qualys_remove_hosts", removeHosts)
 			token, _ := structuredOf(t, first)["confirmation_token"].(string)
 			require.NotEmpty(t, token, resultText(first))
-			second := callTool(t, c, "qualys_remove_hosts", withToken(removeHosts, token))
-			require.False(t, second.IsError, resultText(second))
-			assert.Equal(t, "done", structuredOf(t, second)["status"])
+			var done, refused int
+			for range 2 {
+				res := callTool(t, c, "qualys_remove_hosts", withToken(removeHosts, token))
+				if !res.IsError {
+					assert.Equal(t, "done", structuredOf(t, res)["status"])
+					done++
+					continue
+				}
+				assert.Contains(t, resultText(res), "issued before the server restarted; call the tool again for a new one")
+				refused++
+			}
+			assert.Equal(t, 1, done, "the issuing replica executes the confirmed call")
+			assert.Equal(t, 1, refused, "the other replica, which cannot know whether it was used, refuses it")
 			assert.Equal(t, 1, fake.count("DELETE /pci/asset/delete"))
 			for _, replica := range lb.replicas {
 				assert.Positive(t, lb.served[replica], "both replicas served")

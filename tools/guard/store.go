@@ -39,3 +39,20 @@ type Store interface {
 	// Ping reports whether the store can be used now (for readiness).
 	Ping(ctx context.Context) error
 }
+
+// SharedStore is implemented by a Store whose memory outlives this process
+// and is seen by every replica (Redis). The guard binds its tokens to the
+// process instance that issued them unless its store is shared: a used mark
+// kept only in this process's memory is forgotten at a restart, so a token
+// from an earlier run must not be accepted at all.
+type SharedStore interface {
+	Store
+	// Shared reports whether the store outlives this process.
+	Shared() bool
+}
+
+// IsShared reports whether s outlives this process (see SharedStore).
+func IsShared(s Store) bool {
+	shared, ok := s.(SharedStore)
+	return ok && shared.Shared()
+}
