@@ -717,6 +717,7 @@ func TestHTTPRefusesToListenBeyondLoopbackWithoutToken(t *testing.T) {
 		{"wildcard origin", creds, []string{"--transport", "http", "--allowed-origins", "*"}, "list origins explicitly"},
 		{"origin with a path", creds, []string{"--transport", "http", "--allowed-origins", "https://chat.example.com/app"}, "scheme://host[:port]"},
 		{"address without port", creds, []string{"--transport", "http", "--addr", "127.0.0.1"}, "want host:port"},
+		{"no sessions", creds, []string{"--transport", "http", "--max-sessions", "0"}, "--max-sessions must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -770,7 +771,7 @@ func TestHelpListsTheHTTPSettings(t *testing.T) {
 	code, _, stderr := runMain(t, env(), "--help")
 	assert.Equal(t, exitOK, code)
 	for _, want := range []string{"--addr", "PCI_MCP_ADDR", "--allowed-origins", "PCI_MCP_ALLOWED_ORIGINS",
-		"--shutdown-timeout", "PCI_MCP_SHUTDOWN_TIMEOUT", "PCI_MCP_AUTH_TOKEN"} {
+		"--shutdown-timeout", "PCI_MCP_SHUTDOWN_TIMEOUT", "--max-sessions", "PCI_MCP_MAX_SESSIONS", "PCI_MCP_AUTH_TOKEN"} {
 		assert.Contains(t, stderr, want)
 	}
 }
