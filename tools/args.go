@@ -54,10 +54,11 @@ type checker interface {
 	check() error
 }
 
-// decodeArguments turns a call's raw arguments into In, in three steps: the
+// decodeArguments turns a call's raw arguments into In, in four steps: the
 // bytes must be valid UTF-8 JSON, the value must satisfy the tool's input
-// schema (types, bounds, enums, required and unknown fields), and In's own
-// check must pass. Nothing is sent upstream unless all three do.
+// schema (types, bounds, enums, required and unknown fields), no string may
+// hold a control or format character (checkText), and In's own check must
+// pass. Nothing is sent upstream unless all three do.
 func decodeArguments[In any](schema *validator.Schema, raw json.RawMessage) (*In, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -79,6 +80,9 @@ func decodeArguments[In any](schema *validator.Schema, raw json.RawMessage) (*In
 	in := new(In)
 	if err := json.Unmarshal(raw, in); err != nil {
 		return nil, &ArgumentError{Reason: "arguments do not match the tool's schema: " + err.Error()}
+	}
+	if err := checkText(in); err != nil {
+		return nil, err
 	}
 	if c, ok := any(in).(checker); ok {
 		if err := c.check(); err != nil {
@@ -123,7 +127,11 @@ func leafError(e *validator.ValidationError) *ArgumentError {
 	case *kind.AdditionalProperties:
 		return argError(joinPath(field, k.Properties[0]), "is not an argument of this tool")
 	case *kind.Type:
-		return argError(field, "must be %s, not %s", withArticle(strings.Join(k.Want, " or ")), withArticle(k.Got))
+		want := make([]string, len(k.Want))
+		for i, w := range k.Want {
+			want[i] = withArticle(w)
+		}
+		return argError(field, "must be %s, not %s", strings.Join(want, " or "), withArticle(k.Got))
 	case *kind.Enum:
 		want := make([]string, len(k.Want))
 		for i, w := range k.Want {
@@ -149,6 +157,12 @@ func leafError(e *validator.ValidationError) *ArgumentError {
 	case *kind.Maximum:
 		return argError(field, "must be at most %s, not %s", ratString(k.Want), ratString(k.Got))
 	case *kind.Pattern:
+		switch k.Want {
+		case digitsPattern:
+			return argError(field, "%q is not an id: give a whole number, as a number or a string of digits", k.Got)
+		case positiveDigitsPattern:
+			return argError(field, "%q is not an id: give a whole number of at least 1, as a number or a string of digits", k.Got)
+		}
 		return argError(field, "%q does not have the expected form", k.Got)
 	case *kind.UniqueItems:
 		return argError(field, "has duplicate entries")

@@ -34,16 +34,16 @@ type haloAttestInput struct {
 
 // haloQuestionAnswer answers one question of the attestation.
 type haloQuestionAnswer struct {
-	ID     int64  `json:"id" jsonschema:"minimum=0" jsonschema_description:"The question's id."`
-	Answer string `json:"answer" jsonschema:"enum=yes,enum=no"`
+	ID     numericID `json:"id" jsonschema:"minimum=0" jsonschema_description:"The question's id."`
+	Answer string    `json:"answer" jsonschema:"enum=yes,enum=no"`
 }
 
 // haloNoteAnswer responds to one note, named by its target and issue.
 type haloNoteAnswer struct {
-	TargetID int64  `json:"target_id" jsonschema:"minimum=0"`
-	IssueID  int64  `json:"issue_id" jsonschema:"minimum=0"`
-	Secure   bool   `json:"secure" jsonschema_description:"Whether the person confirms the noted condition is secure."`
-	Response string `json:"response" jsonschema:"minLength=1,maxLength=4000" jsonschema_description:"The person's explanation."`
+	TargetID numericID `json:"target_id" jsonschema:"minimum=0"`
+	IssueID  numericID `json:"issue_id" jsonschema:"minimum=0"`
+	Secure   bool      `json:"secure" jsonschema_description:"Whether the person confirms the noted condition is secure."`
+	Response string    `json:"response" text:"multiline" jsonschema:"minLength=1,maxLength=4000" jsonschema_description:"The person's explanation."`
 }
 
 // uuidPattern is the textual form of a UUID, in either case.
@@ -78,10 +78,10 @@ func (in *haloAttestInput) check() error {
 	}
 	seenQuestions := map[int64]bool{}
 	for i, q := range in.Questions {
-		if seenQuestions[q.ID] {
+		if seenQuestions[int64(q.ID)] {
 			errs = append(errs, argError(fmt.Sprintf("questions[%d]", i), "question %d is answered twice; answer each question once", q.ID))
 		}
-		seenQuestions[q.ID] = true
+		seenQuestions[int64(q.ID)] = true
 	}
 	seenNotes := map[noteKey]bool{}
 	for i := range in.Notes {
@@ -91,7 +91,7 @@ func (in *haloAttestInput) check() error {
 		if n.Response == "" {
 			errs = append(errs, argError(field+".response", "must not be blank"))
 		}
-		key := noteKey{n.TargetID, n.IssueID}
+		key := noteKey{int64(n.TargetID), int64(n.IssueID)}
 		if seenNotes[key] {
 			errs = append(errs, argError(field, "the note for %s is answered twice; answer each note once", key))
 		}
@@ -129,12 +129,12 @@ func (in *haloAttestInput) checkAgainst(start *halo.Attestation) error {
 	}
 	answered := map[int64]bool{}
 	for i, q := range in.Questions {
-		if !slices.Contains(asked, q.ID) {
+		if !slices.Contains(asked, int64(q.ID)) {
 			errs = append(errs, argError(fmt.Sprintf("questions[%d]", i), "question %d was not asked by attestation %s; it asks %s",
 				q.ID, in.AttestationID, describeIDs(asked, "no questions")))
 			continue
 		}
-		answered[q.ID] = true
+		answered[int64(q.ID)] = true
 	}
 	var unanswered []string
 	for _, id := range asked {
@@ -153,7 +153,7 @@ func (in *haloAttestInput) checkAgainst(start *halo.Attestation) error {
 	}
 	covered := map[noteKey]bool{}
 	for i, n := range in.Notes {
-		key := noteKey{n.TargetID, n.IssueID}
+		key := noteKey{int64(n.TargetID), int64(n.IssueID)}
 		if _, ok := listed[key]; !ok {
 			errs = append(errs, argError(fmt.Sprintf("notes[%d]", i), "attestation %s lists no note for %s; answer only the notes halo_pci_start_attestation listed",
 				in.AttestationID, key))
@@ -185,10 +185,10 @@ func (in *haloAttestInput) attestRequest() halo.AttestRequest {
 		Notes:             make([]halo.NoteAnswer, len(in.Notes)),
 	}
 	for i, q := range in.Questions {
-		r.Questions[i] = halo.QuestionAnswer{QuestionID: q.ID, Answer: q.Answer}
+		r.Questions[i] = halo.QuestionAnswer{QuestionID: int64(q.ID), Answer: q.Answer}
 	}
 	for i, n := range in.Notes {
-		r.Notes[i] = halo.NoteAnswer{TargetID: n.TargetID, IssueID: n.IssueID, Secure: n.Secure, Response: n.Response}
+		r.Notes[i] = halo.NoteAnswer{TargetID: int64(n.TargetID), IssueID: int64(n.IssueID), Secure: n.Secure, Response: n.Response}
 	}
 	return r
 }
@@ -293,7 +293,7 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 	p := &AttestationPreview{
 		Preview: Preview{
 			Provider: halo.ProviderName,
-			Account:  haloAccount(ctx, d),
+			User:     haloAccount(ctx, d),
 			Action:   "submit a signed PCI attestation (attestation " + in.AttestationID + ")",
 			Notice:   attestNotice,
 		},
@@ -311,7 +311,7 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 		p.Questions[i] = QuestionPreview{ID: int(q.ID), Answer: q.Answer}
 		if start != nil {
 			for _, asked := range start.Questions {
-				if int64(asked.ID) == q.ID {
+				if int64(asked.ID) == int64(q.ID) {
 					p.Questions[i].Text = string(asked.Text)
 				}
 			}
@@ -321,7 +321,7 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 		p.Notes[i] = NotePreview{TargetID: int(n.TargetID), IssueID: int(n.IssueID), Secure: n.Secure, Response: n.Response}
 		if start != nil {
 			for _, listed := range start.Notes {
-				if int64(listed.TargetID) == n.TargetID && int64(listed.IssueID) == n.IssueID {
+				if int64(listed.TargetID) == int64(n.TargetID) && int64(listed.IssueID) == int64(n.IssueID) {
 					p.Notes[i].Issue = string(listed.IssueName)
 					p.Notes[i].Target = string(listed.TargetHost)
 				}
@@ -334,7 +334,7 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 // haloAccount names the API key's user, looking it up once; "" when Halo
 // cannot say in time.
 func haloAccount(ctx context.Context, d *Deps) string {
-	if name := d.account(ToolsetHalo); name != "" {
+	if name := d.upstreamUser(ToolsetHalo); name != "" {
 		return name
 	}
 	ctx, cancel := context.WithTimeout(ctx, userLookupTimeout)
@@ -342,5 +342,5 @@ func haloAccount(ctx context.Context, d *Deps) string {
 	if _, err := d.Halo.User(ctx); err != nil {
 		d.Log.Debug("halo user lookup for the preview failed", "err", err)
 	}
-	return d.account(ToolsetHalo)
+	return d.upstreamUser(ToolsetHalo)
 }

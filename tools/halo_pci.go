@@ -56,7 +56,7 @@ func haloPCIListReports() Tool {
 
 // haloReportIDInput names one PCI report.
 type haloReportIDInput struct {
-	PCIReportID int64 `json:"pci_report_id" jsonschema:"minimum=1" jsonschema_description:"From halo_pci_list_reports or halo_pci_summary."`
+	PCIReportID numericID `json:"pci_report_id" jsonschema:"minimum=1" jsonschema_description:"From halo_pci_list_reports or halo_pci_summary."`
 }
 
 func haloPCIGetReport() Tool {
@@ -67,7 +67,7 @@ func haloPCIGetReport() Tool {
 		description: "Read one PCI report: status, name, who attested, the target ids it covers and the answered notes.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloReportIDInput) (*halo.ReportDetail, error) {
-		res, err := d.Halo.GetReport(ctx, in.PCIReportID)
+		res, err := d.Halo.GetReport(ctx, int64(in.PCIReportID))
 		if err != nil {
 			return nil, about(err, fmt.Sprintf("PCI report %d", in.PCIReportID), "List reports with halo_pci_list_reports to find valid ids.")
 		}

@@ -33,7 +33,7 @@ func haloListScans() Tool {
 // haloScanIDInput names one scan. Halo's scan ids are strings such as
 // "sc48290"; the pattern admits any id of letters, digits, - and _ [guess].
 type haloScanIDInput struct {
-	ScanID string `json:"scan_id" jsonschema:"minLength=1,maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"A string id such as sc48290, from halo_list_scans or halo_get_target."`
+	ScanID textID `json:"scan_id" jsonschema:"minLength=1,maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"A string id such as sc48290, from halo_list_scans or halo_get_target."`
 }
 
 func haloGetScan() Tool {
@@ -44,12 +44,13 @@ func haloGetScan() Tool {
 		description: "Read one scan: date, duration in seconds, status and issue counts by severity (\"0\" informational to \"5\").",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloScanIDInput) (*halo.Scan, error) {
-		res, err := d.Halo.GetScan(ctx, in.ScanID)
+		id := string(in.ScanID)
+		res, err := d.Halo.GetScan(ctx, id)
 		if err != nil {
-			return nil, about(err, "scan "+in.ScanID, "List scans with halo_list_scans to find valid ids.")
+			return nil, about(err, "scan "+id, "List scans with halo_list_scans to find valid ids.")
 		}
 		if res.ScanID == "" {
-			res.ScanID = upstream.String(in.ScanID)
+			res.ScanID = upstream.String(id)
 		}
 		return res, nil
 	})

@@ -21,7 +21,7 @@ func haloListTargets() Tool {
 
 // haloTargetIDInput names one target.
 type haloTargetIDInput struct {
-	TargetID int64 `json:"target_id" jsonschema:"minimum=1" jsonschema_description:"From halo_list_targets or halo_pci_start_attestation."`
+	TargetID numericID `json:"target_id" jsonschema:"minimum=1" jsonschema_description:"From halo_list_targets or halo_pci_start_attestation."`
 }
 
 func haloGetTarget() Tool {
@@ -32,7 +32,7 @@ func haloGetTarget() Tool {
 		description: "Read one target: host, IP, creation date, its newest scan id (scan_id; follow it with halo_get_scan) and earlier scan ids. Use it on the targets halo_pci_start_attestation says block attesting.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloTargetIDInput) (*halo.Target, error) {
-		res, err := d.Halo.GetTarget(ctx, in.TargetID)
+		res, err := d.Halo.GetTarget(ctx, int64(in.TargetID))
 		if err != nil {
 			return nil, about(err, fmt.Sprintf("target %d", in.TargetID), "List targets with halo_list_targets to find valid ids.")
 		}

@@ -28,7 +28,7 @@ func qualysListVulnerabilities() Tool {
 
 // vulnerabilityIDInput names one detection.
 type vulnerabilityIDInput struct {
-	ID int64 `json:"id" jsonschema:"minimum=1" jsonschema_description:"Detection id from qualys_list_vulnerabilities (not the QID)."`
+	ID numericID `json:"id" jsonschema:"minimum=1" jsonschema_description:"Detection id from qualys_list_vulnerabilities (not the QID)."`
 }
 
 // vulnerabilityOutput is one detection in full, with its id.
@@ -45,10 +45,11 @@ func qualysGetVulnerability() Tool {
 		description: "Read one detection in full: threat, impact, solution, CVEs, CVSS, the scanner's evidence and its PCI status, to plan remediation or a false-positive request.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *vulnerabilityIDInput) (*vulnerabilityOutput, error) {
-		res, err := d.Qualys.VulnerabilityDetails(ctx, in.ID)
+		id := int64(in.ID)
+		res, err := d.Qualys.VulnerabilityDetails(ctx, id)
 		if err != nil {
-			return nil, about(err, fmt.Sprintf("vulnerability %d", in.ID), "List them with qualys_list_vulnerabilities to find valid detection ids.")
+			return nil, about(err, fmt.Sprintf("vulnerability %d", id), "List them with qualys_list_vulnerabilities to find valid detection ids.")
 		}
-		return &vulnerabilityOutput{ID: in.ID, Vulnerability: *res}, nil
+		return &vulnerabilityOutput{ID: id, Vulnerability: *res}, nil
 	})
 }

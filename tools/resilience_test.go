@@ -226,7 +226,15 @@ func TestFaultMatrix(t *testing.T) {
 		}, true, 1, []string{"empty body"}},
 		{"XML error page", readTool, readArgs, 0, func(*faultyUpstream) []fault {
 			return []fault{respond(200, "text/xml", `<?xml version="1.0"?><ERROR><TEXT>Service temporarily unavailable</TEXT></ERROR>`)}
-		}, true, 1, []string{"text/xml instead of JSON", "Service temporarily unavailable"}},
+		}, true, 1, []string{`HTTP 200 with an XML page instead of JSON: "Service temporarily unavailable"`}},
+		{"HTML 502 page with style and script", readTool, readArgs, 0, func(*faultyUpstream) []fault {
+			page := respond(502, "text/html", "<html><head><style>body{font-family:sans-serif}</style><script>alert('x')</script>"+
+				"<title>502 Bad Gateway</title></head><body><style>body{font-family:sans-serif}</style><h1>Bad Gateway</h1></body></html>")
+			return []fault{page, page, page}
+		}, true, 3, []string{`Qualys answered HTTP 502 with an HTML page: "502 Bad Gateway" to qualys_list_scans`}},
+		{"HTML 403 page without a title", readTool, readArgs, 0, func(*faultyUpstream) []fault {
+			return []fault{respond(403, "text/html", "<html><body><script>var a=1;</script><h2>Access denied</h2><p>Reference 18.2c</p></body></html>")}
+		}, true, 1, []string{`(Qualys answered HTTP 403 with an HTML page: "Access denied")`}},
 		{"50 MB body", readTool, readArgs, time.Minute, func(*faultyUpstream) []fault { return []fault{huge(50 << 20)} },
 			true, 1, []string{"too large", "16 MiB", "smaller limit"}},
 		{"slow drip past the timeout", readTool, readArgs, 0, func(f *faultyUpstream) []fault { return []fault{f.drip()} },
@@ -250,6 +258,9 @@ func TestFaultMatrix(t *testing.T) {
 			}
 			assert.Equal(t, tt.wantAttempts, f.attempts.Load(), "attempts that reached the upstream")
 			assert.NotContains(t, text, testQualysPassword)
+			for _, raw := range []string{"font-family", "alert(", "var a"} {
+				assert.NotContains(t, text, raw, "a page's style and script never reach the person")
+			}
 
 			// The server keeps serving: the next call on the same session works.
 			before := f.attempts.Load()

@@ -25,6 +25,7 @@ func schemaFor(v any, input bool) json.RawMessage {
 		Mapper:                    mapUpstreamTypes,
 	}
 	s := r.Reflect(v)
+	spellIDs(s)
 	// "$schema" costs tokens in every tools/list and MCP already fixes the
 	// dialect (2020-12).
 	s.Version = ""
@@ -36,13 +37,18 @@ func schemaFor(v any, input bool) json.RawMessage {
 }
 
 // mapUpstreamTypes describes the tolerant upstream field types by what they
-// decode to.
+// decode to, and marks the input ids (ids.go).
 func mapUpstreamTypes(t reflect.Type) *jsonschema.Schema {
+	if s := idSchema(t); s != nil {
+		return s
+	}
 	switch t {
 	case reflect.TypeFor[upstream.Int]():
 		return &jsonschema.Schema{Type: "integer"}
 	case reflect.TypeFor[upstream.String]():
 		return &jsonschema.Schema{Type: "string"}
+	case reflect.TypeFor[upstream.Bool]():
+		return &jsonschema.Schema{Type: "boolean"}
 	}
 	return nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"os"
@@ -12,51 +11,30 @@ import (
 )
 
 // newLogger returns the process logger: stderr only (stdout is the protocol
-// channel on stdio), tint text with colour only on a terminal, or JSON; every
-// message and string attribute passes through the redactor.
+// channel on stdio), tint text with colour only on a terminal, or JSON.
+// Every line passes through the redactor as the bytes it will be written as,
+// so a secret is caught however it got into the record — message, attribute,
+// error, a Stringer, a group — and in whatever escaping the handler gave it.
 func newLogger(w io.Writer, format string, level slog.Level, redactor *upstream.Redactor) *slog.Logger {
-	replace := func(_ []string, a slog.Attr) slog.Attr {
-		switch a.Value.Kind() {
-		case slog.KindString:
-			if s := a.Value.String(); redactor.Contains(s) {
-				return slog.String(a.Key, redactor.Redact(s))
-			}
-		case slog.KindAny:
-			if err, ok := a.Value.Any().(error); ok {
-				return slog.String(a.Key, redactor.Redact(err.Error()))
-			}
-		}
-		return a
-	}
-	var h slog.Handler
+	out := &redactingWriter{w: w, redactor: redactor}
 	if format == "json" {
-		h = slog.NewJSONHandler(w, &slog.HandlerOptions{Level: level, ReplaceAttr: replace})
-	} else {
-		h = tint.NewTextHandler(w, &tint.Options{Level: level, ReplaceAttr: replace, NoColor: !isTerminal(w), TimeFormat: "15:04:05.000"})
+		return slog.New(slog.NewJSONHandler(out, &slog.HandlerOptions{Level: level}))
 	}
-	return slog.New(&redactingHandler{Handler: h, redactor: redactor})
+	return slog.New(tint.NewTextHandler(out, &tint.Options{Level: level, NoColor: !isTerminal(w), TimeFormat: "15:04:05.000"}))
 }
 
-// redactingHandler scrubs the message itself; attributes are scrubbed by the
-// inner handler's ReplaceAttr.
-type redactingHandler struct {
-	slog.Handler
+// redactingWriter scrubs each write. slog's handlers write one whole record
+// per call, so a secret is never split across two writes.
+type redactingWriter struct {
+	w        io.Writer
 	redactor *upstream.Redactor
 }
 
-func (h *redactingHandler) Handle(ctx context.Context, r slog.Record) error {
-	if h.redactor.Contains(r.Message) {
-		r.Message = h.redactor.Redact(r.Message)
+func (rw *redactingWriter) Write(p []byte) (int, error) {
+	if _, err := rw.w.Write(rw.redactor.RedactBytes(p)); err != nil {
+		return 0, err
 	}
-	return h.Handler.Handle(ctx, r)
-}
-
-func (h *redactingHandler) WithAttrs(attrs []slog.Attr) slog.Handler {
-	return &redactingHandler{Handler: h.Handler.WithAttrs(attrs), redactor: h.redactor}
-}
-
-func (h *redactingHandler) WithGroup(name string) slog.Handler {
-	return &redactingHandler{Handler: h.Handler.WithGroup(name), redactor: h.redactor}
+	return len(p), nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).

@@ -236,10 +236,12 @@ type ReportDetail struct {
 
 // ReportNote is an answered note in a report. The seed shows only an empty
 // list; a note with its answer's secure flag and response is our reading
-// [guess], and any of these fields may be missing.
+// [guess], and any of these fields may be missing. Secure is a boolean,
+// as halo_pci_attest takes it, whether Halo sends 1, "1" or true; nil when
+// Halo sends none.
 type ReportNote struct {
 	Note
-	Secure   upstream.String `json:"secure,omitempty"`
+	Secure   *upstream.Bool  `json:"secure,omitempty"`
 	Response upstream.String `json:"response,omitempty"`
 }
 

@@ -87,6 +87,11 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, payload 
 		res.err.StatusCode = resp.StatusCode
 		return res
 	}
+	// Scrubbed where the bytes enter, before anything decodes, excerpts,
+	// escapes or strips them: an answer that echoes a credential in any
+	// spelling loses it here, whole, not after a transformation that would
+	// hide it from the redactor (or cut it in half).
+	body = c.redactor.RedactBytes(body)
 	res.body = body
 	res.err = c.checkAnswer(r, resp, body)
 	return res
@@ -158,9 +163,12 @@ func (c *Client) checkAnswer(r Request, resp *http.Response, body []byte) *Error
 	if !ok {
 		return c.statusError(r, resp, func(e *Error) {
 			e.ContentType = contentType
-			if isJSON {
+			switch kind := markupKind(contentType, body); {
+			case isJSON:
 				e.Message = trimMessage(jsonMessage(body))
-			} else {
+			case kind != "":
+				e.Page, e.Message = kind, pageSummary(kind, body)
+			default:
 				e.Message = excerpt(body)
 			}
 		})
@@ -170,6 +178,7 @@ func (c *Client) checkAnswer(r Request, resp *http.Response, body []byte) *Error
 			e.Kind = KindNotJSON
 			e.StatusCode = resp.StatusCode
 			e.ContentType = contentType
+			e.Page = markupKind(contentType, body)
 			e.Message = describeNonJSON(resp.StatusCode, contentType, body)
 			// The upstream answered 2xx: a write was very likely processed,
 			// but we cannot read what it said.
@@ -214,6 +223,12 @@ func describeNonJSON(status int, contentType string, body []byte) string {
 	}
 	if strings.Contains(media, "json") {
 		return fmt.Sprintf("HTTP %d with truncated or malformed JSON (%s): %q", status, media, excerpt(body))
+	}
+	if kind := markupKind(contentType, body); kind != "" {
+		if title := pageSummary(kind, body); title != "" {
+			return fmt.Sprintf("HTTP %d with an %s page instead of JSON: %q", status, kind, title)
+		}
+		return fmt.Sprintf("HTTP %d with an %s page instead of JSON", status, kind)
 	}
 	return fmt.Sprintf("HTTP %d with %s instead of JSON: %q", status, media, excerpt(body))
 }

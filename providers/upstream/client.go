@@ -72,6 +72,10 @@ type Settings struct {
 	MaxRetryAfter time.Duration
 	// Logger receives one debug line per attempt; nil discards.
 	Logger *slog.Logger
+	// Redactor is the process's one redactor: the client adds its Secrets
+	// to it and scrubs every answer with it, so a secret configured anywhere
+	// is removed everywhere. Nil gives the client a redactor of its own.
+	Redactor *Redactor
 }
 
 // Client sends requests to one provider. It is safe for concurrent use.
@@ -135,17 +139,22 @@ func New(cfg Config) (*Client, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	redactor := cfg.Redactor
+	if redactor == nil {
+		redactor = &Redactor{}
+	}
+	redactor.Add(cfg.Secrets...)
 	return &Client{
 		cfg:      cfg,
 		base:     base,
-		redactor: NewRedactor(cfg.Secrets...),
+		redactor: redactor,
 		slots:    make(chan struct{}, cfg.Concurrency),
 		log:      log.With("provider", cfg.Provider),
-		sleep:    sleepContext,
+		sleep:    Sleep,
 	}, nil
 }
 
-// Redactor returns the redactor built from the client's secrets.
+// Redactor returns the redactor that holds the client's secrets.
 func (c *Client) Redactor() *Redactor { return c.redactor }
 
 // Request is one API call.
@@ -248,6 +257,7 @@ func (c *Client) newError(r Request, fill func(*Error)) *Error {
 	e := &Error{Provider: c.cfg.Provider, Method: r.Method, Path: "/" + strings.TrimPrefix(r.Path, "/")}
 	fill(e)
 	e.Message = c.redactor.Redact(e.Message)
+	e.ContentType = c.redactor.Redact(e.ContentType)
 	if e.Cause != nil {
 		e.Cause = errors.New(c.redactor.Redact(e.Cause.Error()))
 	}
@@ -264,7 +274,10 @@ func (c *Client) canceled(r Request, cause error, attempts int) *Error {
 	})
 }
 
-func sleepContext(ctx context.Context, d time.Duration) error {
+// Sleep waits for d, or less if ctx ends first, and then returns ctx's
+// error, if any: the one cancellable wait of retries and of callers that
+// poll (qualys_wait_for_scan).
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

@@ -65,6 +65,10 @@ type Error struct {
 	Message string
 	// ContentType of the last answer, for non-JSON answers.
 	ContentType string
+	// Page is "HTML" or "XML" when the answer was a page (a gateway's or a
+	// maintenance page) rather than the API's JSON; Message is then the
+	// page's title, first heading or message, never its raw text.
+	Page string
 	// OutcomeUnknown is set when a request that changes state may have been
 	// processed: it reached the server and no definite answer came back.
 	OutcomeUnknown bool
@@ -90,7 +94,12 @@ func (e *Error) Error() string {
 	case e.Kind == KindCanceled:
 		b.WriteString(": cancelled")
 	}
-	if e.Message != "" {
+	if e.Page != "" && e.Kind == KindStatus {
+		fmt.Fprintf(&b, ": an %s page", e.Page)
+		if e.Message != "" {
+			fmt.Fprintf(&b, " %q", e.Message)
+		}
+	} else if e.Message != "" {
 		fmt.Fprintf(&b, ": %s", e.Message)
 	} else if e.Cause != nil {
 		fmt.Fprintf(&b, ": %v", e.Cause)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 )
 
@@ -87,4 +88,36 @@ func unquote(data []byte) (string, error) {
 	var s string
 	err := json.Unmarshal(data, &s)
 	return s, err
+}
+
+// Bool is a yes/no field in an upstream answer that may come as a JSON
+// boolean, as 1 or 0, or as a string of either ("1", "true", "yes"). It
+// encodes as a JSON boolean, so a consumer sees one type whatever the
+// upstream sent. Use *Bool where the field may be missing, so absent is not
+// read as false.
+type Bool bool
+
+// UnmarshalJSON accepts true/false, 1/0 and the strings "1"/"0",
+// "true"/"false", "yes"/"no" (any case). An empty string is false, the
+// cautious reading, so one odd field does not fail a whole answer; anything
+// else is an error.
+func (b *Bool) UnmarshalJSON(data []byte) error {
+	data = bytes.TrimSpace(data)
+	text := string(data)
+	if len(data) > 0 && data[0] == '"' {
+		s, err := unquote(data)
+		if err != nil {
+			return err
+		}
+		text = strings.ToLower(strings.TrimSpace(s))
+	}
+	switch text {
+	case "true", "1", "yes":
+		*b = true
+	case "false", "0", "no", "":
+		*b = false
+	default:
+		return fmt.Errorf("not a yes/no value: %s", data)
+	}
+	return nil
 }

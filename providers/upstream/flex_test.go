@@ -28,3 +28,30 @@ func FuzzUnquote(f *testing.F) {
 		}
 	})
 }
+
+// TestBool: every spelling of yes and no an upstream uses decodes to the
+// same boolean, which encodes as a JSON boolean; anything else fails.
+func TestBool(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want bool
+	}{
+		{`true`, true}, {`false`, false}, {`1`, true}, {`0`, false},
+		{`"1"`, true}, {`"0"`, false}, {`"true"`, true}, {`"False"`, false}, {`"yes"`, true}, {`" no "`, false}, {`""`, false},
+	} {
+		var b Bool
+		if err := json.Unmarshal([]byte(tt.in), &b); err != nil || bool(b) != tt.want {
+			t.Errorf("Bool from %s = %v, %v; want %v", tt.in, b, err, tt.want)
+		}
+		out, _ := json.Marshal(b)
+		if string(out) != map[bool]string{true: "true", false: "false"}[tt.want] {
+			t.Errorf("Bool from %s encodes as %s", tt.in, out)
+		}
+	}
+	for _, bad := range []string{`2`, `"maybe"`, `[]`, `{}`} {
+		var b Bool
+		if err := json.Unmarshal([]byte(bad), &b); err == nil {
+			t.Errorf("Bool from %s: no error", bad)
+		}
+	}
+}
