@@ -605,6 +605,7 @@ func TestHTTPFrontDoor(t *testing.T) {
 			{"ipv6 loopback", "[::1]:1234", ""},
 			{"listed loopback origin", "", "http://localhost:6274"},
 			{"listed origin", "", "https://chat.example.com"},
+			{"its own origin", "", s.url},
 		} {
 			t.Run(h.name, func(t *testing.T) {
 				b, n := jsonBody(initializeBody)
@@ -616,7 +617,7 @@ func TestHTTPFrontDoor(t *testing.T) {
 				body, _ := io.ReadAll(res.Body)
 				assert.Equal(t, http.StatusOK, res.StatusCode, string(body))
 				assert.Contains(t, string(body), `"serverInfo"`)
-				if h.origin != "" {
+				if h.origin != "" && h.origin != s.url {
 					assert.Equal(t, h.origin, res.Header.Get("Access-Control-Allow-Origin"))
 				}
 			})
