@@ -67,14 +67,22 @@ func (a *app) serveMetrics() error {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", a.metrics.Handler())
+	a.serveAside(ln, mux, "the metrics listener")
+	a.log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
+	return nil
+}
+
+// serveAside serves h on a listener beside the MCP one (the approval page
+// of stdio, the metrics) until the app closes, with the same timeouts.
+func (a *app) serveAside(ln net.Listener, h http.Handler, what string) {
 	srv := &http.Server{
-		Handler: mux, ReadHeaderTimeout: defaultHTTPTimeouts.readHeader, ReadTimeout: defaultHTTPTimeouts.read,
+		Handler: h, ReadHeaderTimeout: defaultHTTPTimeouts.readHeader, ReadTimeout: defaultHTTPTimeouts.read,
 		WriteTimeout: defaultHTTPTimeouts.write, IdleTimeout: defaultHTTPTimeouts.idle, MaxHeaderBytes: maxHeaderBytes,
 		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
 	}
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("the metrics listener stopped", "err", err)
+			a.log.Error(what+" stopped", "err", err)
 		}
 	}()
 	a.closers = append(a.closers, closerFunc(func() error {
@@ -82,6 +90,4 @@ func (a *app) serveMetrics() error {
 		defer cancel()
 		return srv.Shutdown(ctx)
 	}))
-	a.log.Info("metrics", "url", "http://"+ln.Addr().String()+"/metrics")
-	return nil
 }
