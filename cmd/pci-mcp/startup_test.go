@@ -44,6 +44,7 @@ func TestBusyAddressExitsTwoNamingTheFlagAndVariable(t *testing.T) {
 			assert.Contains(t, stderr, "choose another address with --addr or PCI_MCP_ADDR")
 			assert.NotContains(t, stderr, "pci-mcp ready")
 			assert.NotContains(t, stderr, "Point a client at it")
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "the taken address is all that is said: %s", stderr)
 		})
 	}
 }
@@ -191,4 +192,5 @@ func TestMakeRunNamesRunAddrWhenTheAddressIsTaken(t *testing.T) {
 	assert.Contains(t, text, "make run RUN_ADDR=")
 	assert.NotContains(t, text, "pci-mcp ready")
 	assert.NotContains(t, text, "Point a client at it")
+	assert.NotContains(t, text, "SANDBOX MODE", "nothing starts before the address is bound")
 }
