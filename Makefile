@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test schemas run demo lint conformance bench
+.PHONY: help build test schemas run demo lint conformance bench e2e-cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -45,6 +45,10 @@ conformance: build ## the official MCP conformance suite against --transport htt
 
 bench: build ## measure start-up, context cost, per-call overhead and HTTP load, and the hot paths (BENCHMARKS.md)
 	./.ci/bench $(BIN)
+
+e2e-cluster: ## two pci-mcp replicas, a real redis-server and a local OAuth issuer: one server for every confirmation route, proven on the fake upstream's log
+	$(GO) vet -tags e2e ./cmd/pci-mcp
+	$(GO) test -tags e2e -race -count=1 -run 'TestCluster' -v ./cmd/pci-mcp
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }
