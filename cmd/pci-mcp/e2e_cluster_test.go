@@ -259,6 +259,12 @@ func TestCluster(t *testing.T) {
 		assert.Zero(t, fake.removals(host), "nothing sent for Y")
 	})
 
+	t.Run("subject X's session, opened on A, is refused for subject Y on B and kept for X", func(t *testing.T) {
+		id := openSession(t, a.url, alice)
+		assert.Equal(t, http.StatusOK, postInSession(t, b.url, alice, id))
+		assert.Equal(t, http.StatusNotFound, postInSession(t, b.url, mint(t, iss, "bob", allScopes), id))
+	})
+
 	t.Run("a token with the wrong audience gets 401 on both", func(t *testing.T) {
 		wrong := iss.Mint(t, oauthtest.Token{Subject: "alice", Audience: []string{"https://another-service.example.test"}, Scope: allScopes})
 		for _, r := range []*replica{a, b} {

@@ -195,3 +195,41 @@ func TestOAuthConfigurationErrors(t *testing.T) {
 		})
 	}
 }
+
+// openSession initializes a 2025-11-25 session with token and returns its id.
+func openSession(t *testing.T, url, token string) string {
+	t.Helper()
+	resp := post(t, url, token, initializeBody)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	id := resp.Header.Get("Mcp-Session-Id")
+	require.NotEmpty(t, id)
+	return id
+}
+
+// postInSession posts a tools/list in session id, returning the status.
+func postInSession(t *testing.T, url, token, id string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":3,"method":"tools/list"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Mcp-Session-Id", id)
+	req.Header.Set("Mcp-Protocol-Version", mcp.LATEST_LEGACY_PROTOCOL_VERSION)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A session opened by one person is unknown (404) to another, even with a
+// valid token; a fresh token of the same person keeps it.
+func TestOAuthSessionIsBoundToTheSubject(t *testing.T) {
+	iss := oauthtest.Start(t)
+	fake := newFakeQualys(t)
+	getenv, _ := oauthEnv(t, fake, iss)
+	s := startServer(t, getenv, "--transport", "http")
+	id := openSession(t, s.url, mint(t, iss, "alice", "pci:read"))
+	assert.Equal(t, http.StatusOK, postInSession(t, s.url, mint(t, iss, "alice", "pci:read"), id))
+	assert.Equal(t, http.StatusNotFound, postInSession(t, s.url, mint(t, iss, "bob", "pci:read"), id))
+}
