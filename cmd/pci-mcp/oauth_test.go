@@ -186,6 +186,8 @@ func TestOAuthConfigurationErrors(t *testing.T) {
 	}{
 		{"with the shared token", []string{envOAuthIssuer, iss.URL(), envOAuthAudience, testAudience}, "PCI_MCP_AUTH_TOKEN and PCI_MCP_OAUTH_ISSUER are two ways"},
 		{"issuer alone", []string{envAuthToken, "", envOAuthIssuer, iss.URL()}, "set both PCI_MCP_OAUTH_ISSUER"},
+		{"four eyes without identities", []string{envFourEyes, "true"}, "PCI_MCP_APPROVAL_FOUR_EYES needs identities"},
+		{"four eyes, not a boolean", []string{envFourEyes, "yes please"}, `PCI_MCP_APPROVAL_FOUR_EYES="yes please": must be true or false`},
 		{"not a URL", []string{envAuthToken, "", envOAuthIssuer, "issuer.example.test", envOAuthAudience, testAudience}, "must be an http(s) URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
