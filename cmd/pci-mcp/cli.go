@@ -33,6 +33,10 @@ import (
 var subcommands = []func(*cli) *cobra.Command{
 	newToolsCommand,
 	newCallCommand,
+	newApproversCommand,
+	newApprovalsCommand,
+	newApproveCommand,
+	newDenyCommand,
 	newVersionCommand,
 }
 
