@@ -28,7 +28,7 @@ RUN_ADDR ?= 127.0.0.1:8080
 
 run: build ## serve the sandbox (simulated Qualys and Halo, no credentials) on Streamable HTTP and print a client config
 	@# pci-mcp prints how to point a client at it once it is listening, never before.
-	@./$(BIN) --sandbox --transport http --addr $(RUN_ADDR) || { status=$$?; \
+	@$(BIN) --sandbox --transport http --addr $(RUN_ADDR) || { status=$$?; \
 	  if [ $$status -eq 2 ]; then echo "make run: pci-mcp could not start on RUN_ADDR=$(RUN_ADDR) (the reason is above); if that address is taken, choose another: make run RUN_ADDR=127.0.0.1:8081" >&2; fi; \
 	  exit $$status; }
 
