@@ -100,6 +100,9 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 	}
 	preview := g.preview(ctx, d, in)
 	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: sessionID(ctx)}
+	if tg, ok := any(in).(targeted); ok {
+		q.targets = tg.auditTargets()
+	}
 	q.cancelled = func() *mcp.CallToolResult {
 		return d.structuredResult(&guardedOutput[Out, P]{Status: statusCancelled, Preview: preview})
 	}
@@ -179,12 +182,14 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 
 // confirmation is one pending question.
 type confirmation struct {
-	ctx       context.Context
-	d         *Deps
-	c         toolCall
-	preview   previewer
-	digest    string
-	session   string
+	ctx     context.Context
+	d       *Deps
+	c       toolCall
+	preview previewer
+	digest  string
+	session string
+	// targets are what the call acts on, for the audit trail.
+	targets   []string
 	signature string
 	// cancelled renders the tool's result for a declined question.
 	cancelled func() *mcp.CallToolResult
@@ -276,9 +281,8 @@ func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute f
 func (q confirmation) audit(method, outcome string, err error) {
 	p := q.preview.base()
 	e := newAuditEntry(q.ctx, q.d, q.c.tool, method, outcome, err)
-	// The preview's account was looked up for the person, and its items are
-	// exactly what would be sent.
-	e.Account, e.Targets, e.ArgsDigest = p.Account, p.Items, q.digest
+	// The preview's account was looked up for the person.
+	e.Account, e.Targets, e.ArgsDigest = p.Account, q.targets, q.digest
 	q.d.Audit.Write(e)
 }
 
