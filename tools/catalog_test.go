@@ -67,6 +67,7 @@ func TestAnnotationsMatchBehaviour(t *testing.T) {
 		isRead := strings.HasPrefix(tool.Name, "qualys_get_") || strings.HasPrefix(tool.Name, "qualys_list_") ||
 			strings.HasPrefix(tool.Name, "halo_get_") || strings.HasPrefix(tool.Name, "halo_list_") ||
 			tool.Name == "qualys_compliance_summary" || tool.Name == "halo_pci_summary" ||
+			tool.Name == "qualys_wait_for_scan" || tool.Name == "qualys_compliance_report" ||
 			strings.HasPrefix(tool.Name, "halo_pci_list_") || strings.HasPrefix(tool.Name, "halo_pci_get_") ||
 			// A GET that submits nothing: it opens an attestation id and lists
 			// what blocks it, so --read-only still shows the blockers.

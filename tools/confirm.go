@@ -87,22 +87,54 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		// served without a guard, never executes.
 		return errorText(fmt.Sprintf("%s cannot be confirmed in this server; nothing was sent.", c.tool.Name))
 	}
+	q := confirmation{ctx: ctx, d: d, c: c, digest: argsDigest(in), session: sessionID(ctx)}
+	if tg, ok := any(in).(targeted); ok {
+		q.targets = tg.auditTargets()
+	}
+	refused := func(method string, err error) *mcp.CallToolResult {
+		q.audit(method, "refused", err)
+		return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
+	}
+
+	// A confirmed call (the token route's second call, or a 2026-07-28
+	// client coming back with the answer to our question) must carry a
+	// token that verifies before anything, even a read for the preview, is
+	// done for it. It is spent only once the call has passed validation.
+	var confirmed *claims
+	method := confirmedToken
+	params := c.req.Params
+	switch token := conf.confirmationToken(); {
+	case token != "":
+		cl, err := d.Guard.verify(token, purposeToken, c.tool.Name, d.accountName, q.digest, q.session)
+		if err != nil {
+			return refused(method, err)
+		}
+		confirmed = &cl
+	case params.RequestState != "" || len(params.InputResponses) > 0:
+		method = confirmedElicitation
+		if params.RequestState == "" {
+			return refused(method, errors.New("an answer arrived without the request state this server issued with its question"))
+		}
+		cl, err := d.Guard.verify(params.RequestState, purposeState, c.tool.Name, d.accountName, q.digest, q.session)
+		if err != nil {
+			return refused(method, err)
+		}
+		confirmed = &cl
+	}
+
 	if g.validate != nil {
 		if err := g.validate(ctx, d, in); err != nil {
 			var unavailable *errMemoryUnavailable
 			if errors.As(err, &unavailable) {
-				d.Audit.rejected(ctx, d, c.tool, "refused", err)
-				return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
+				return refused(confirmedNone, err)
 			}
 			d.Audit.rejected(ctx, d, c.tool, "invalid_arguments", err)
 			return invalidArgumentsResult(c.spec, err)
 		}
 	}
 	preview := g.preview(ctx, d, in)
-	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: sessionID(ctx)}
-	if tg, ok := any(in).(targeted); ok {
-		q.targets = tg.auditTargets()
-	}
+	preview.base().Account = d.accountName
+	q.preview = preview
 	q.cancelled = func() *mcp.CallToolResult {
 		return d.structuredResult(&guardedOutput[Out, P]{Status: statusCancelled, Preview: preview})
 	}
@@ -117,27 +149,13 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		}
 		return d.structuredResult(&guardedOutput[Out, P]{Status: statusDone, Preview: preview, ConfirmedBy: method, Result: out})
 	}
-	refused := func(method string, err error) *mcp.CallToolResult {
-		q.audit(method, "refused", err)
-		return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
-	}
 
-	// Second call of the token route.
-	if token := conf.confirmationToken(); token != "" {
-		if err := d.Guard.redeem(ctx, token, purposeToken, c.tool.Name, q.digest, q.session); err != nil {
-			return refused(confirmedToken, err)
+	if confirmed != nil {
+		if err := d.Guard.spend(ctx, *confirmed); err != nil {
+			return refused(method, err)
 		}
-		return execute(confirmedToken)
-	}
-
-	// A 2026-07-28 client coming back with the answer to our question.
-	params := c.req.Params
-	if params.RequestState != "" || len(params.InputResponses) > 0 {
-		if params.RequestState == "" {
-			return refused(confirmedElicitation, errors.New("an answer arrived without the request state this server issued with its question"))
-		}
-		if err := d.Guard.redeem(ctx, params.RequestState, purposeState, c.tool.Name, q.digest, q.session); err != nil {
-			return refused(confirmedElicitation, err)
+		if method == confirmedToken {
+			return execute(confirmedToken)
 		}
 		return q.decide(server.ElicitationResponse(params.InputResponses, confirmKey), nil, execute)
 	}
@@ -148,7 +166,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 	}
 	switch route {
 	case elicitByInputRequest:
-		state, _ := d.Guard.issue(purposeState, c.tool.Name, q.digest, q.session)
+		state, _ := d.Guard.issue(purposeState, c.tool.Name, d.accountName, q.digest, q.session)
 		q.audit(confirmedElicitation, "confirmation_requested", nil)
 		return server.NewInputRequestBuilder(state).Elicit(confirmKey, q.question()).ToolResult()
 	case elicitByRequest:
@@ -168,7 +186,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		return q.decide(answer, err, execute)
 	}
 
-	token, expires := d.Guard.issue(purposeToken, c.tool.Name, q.digest, q.session)
+	token, expires := d.Guard.issue(purposeToken, c.tool.Name, d.accountName, q.digest, q.session)
 	q.audit(confirmedNone, statusConfirmationRequired, nil)
 	out := guardedOutput[Out, P]{Status: statusConfirmationRequired, Preview: preview, ConfirmationToken: token, ExpiresAt: expires.UTC().Format(time.RFC3339)}
 	res := d.structuredResult(&out)
@@ -279,10 +297,13 @@ func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute f
 }
 
 func (q confirmation) audit(method, outcome string, err error) {
-	p := q.preview.base()
 	e := newAuditEntry(q.ctx, q.d, q.c.tool, method, outcome, err)
-	// The preview's account was looked up for the person.
-	e.Account, e.Targets, e.ArgsDigest = p.Account, q.targets, q.digest
+	e.Targets, e.ArgsDigest = q.targets, q.digest
+	if q.preview != nil {
+		// The preview's account and user were looked up for the person.
+		p := q.preview.base()
+		e.Account, e.User = p.Account, p.User
+	}
 	q.d.Audit.Write(e)
 }
 

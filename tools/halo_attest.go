@@ -336,7 +336,7 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 	p := &AttestationPreview{
 		Preview: Preview{
 			Provider: halo.ProviderName,
-			Account:  haloAccount(ctx, d),
+			User:     haloAccount(ctx, d),
 			Action:   "submit a signed PCI attestation (attestation " + in.AttestationID + ")",
 			Notice:   attestNotice,
 		},
@@ -379,7 +379,7 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 // haloAccount names the API key's user, looking it up once; "" when Halo
 // cannot say in time.
 func haloAccount(ctx context.Context, d *Deps) string {
-	if name := d.account(ToolsetHalo); name != "" {
+	if name := d.upstreamUser(ToolsetHalo); name != "" {
 		return name
 	}
 	ctx, cancel := context.WithTimeout(ctx, userLookupTimeout)
@@ -387,5 +387,5 @@ func haloAccount(ctx context.Context, d *Deps) string {
 	if _, err := d.Halo.User(ctx); err != nil {
 		d.Log.Debug("halo user lookup for the preview failed", "err", err)
 	}
-	return d.account(ToolsetHalo)
+	return d.upstreamUser(ToolsetHalo)
 }

@@ -8,9 +8,12 @@ import (
 // Preview is exactly what a destructive call will send, for the person who
 // must agree to it first.
 type Preview struct {
+	// Account is the named account (merchant) the change applies to; the
+	// guard fills it in, so no preview can name another.
+	Account  string `json:"account"`
 	Provider string `json:"provider"`
-	// Account is the upstream account the change applies to.
-	Account string `json:"account"`
+	// User is the upstream user the account acts as.
+	User string `json:"user,omitempty"`
 	// Action says what will happen, e.g. "remove 2 hosts from PCI scope".
 	Action string `json:"action"`
 	// Items are every host or virtual host, in the order they will be sent;
@@ -69,11 +72,13 @@ func (p *Preview) Text() string {
 }
 
 func (p *Preview) writeHeader(b *strings.Builder) {
-	account := p.Account
-	if account == "" {
-		account = "unknown account"
+	// The account comes first and stands out: acting on the wrong merchant
+	// is the mistake a person must be able to catch here.
+	user := p.User
+	if user == "" {
+		user = "unknown"
 	}
-	fmt.Fprintf(b, "%s — %s (account: %s)\n", p.Provider, capitalise(p.Action), account)
+	fmt.Fprintf(b, "ACCOUNT %s (%s user %s)\n%s\n", p.Account, p.Provider, user, capitalise(p.Action))
 	for i, item := range p.Items {
 		fmt.Fprintf(b, "  %d. %s\n", i+1, item)
 	}

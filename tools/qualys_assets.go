@@ -172,7 +172,7 @@ func qualysRemoveHosts() Tool {
 	}, guardSpec[removeHostsInput, *Preview]{
 		validate: func(ctx context.Context, d *Deps, in *removeHostsInput) error {
 			in.scope = checkScope(ctx, d, hostStrings(in.parsed), func(s *qualysScope, i int) bool { return s.holdsHost(in.parsed[i]) })
-			return in.scope.refusal("hosts", d.account(ToolsetQualys))
+			return in.scope.refusal("hosts", d.upstreamUser(ToolsetQualys))
 		},
 		preview: func(_ context.Context, d *Deps, in *removeHostsInput) *Preview {
 			items := make([]string, len(in.parsed))
@@ -186,7 +186,7 @@ func qualysRemoveHosts() Tool {
 				action = "remove " + plural(len(in.parsed), "entry", "entries") + " holding " + addressCount(in.parsed) + " from PCI scope"
 			}
 			return &Preview{
-				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys), Action: action,
+				Provider: qualys.ProviderName, User: d.upstreamUser(ToolsetQualys), Action: action,
 				Items: items, NotInScope: in.scope.notInScope, ScopeUnchecked: in.scope.unchecked, Notice: removalNotice,
 			}
 		},
@@ -211,11 +211,11 @@ func qualysRemoveVirtualHosts() Tool {
 	}, guardSpec[removeVirtualHostsInput, *Preview]{
 		validate: func(ctx context.Context, d *Deps, in *removeVirtualHostsInput) error {
 			in.scope = checkScope(ctx, d, in.auditTargets(), func(s *qualysScope, i int) bool { return s.holdsVirtualHost(in.parsed[i]) })
-			return in.scope.refusal("virtual_hosts", d.account(ToolsetQualys))
+			return in.scope.refusal("virtual_hosts", d.upstreamUser(ToolsetQualys))
 		},
 		preview: func(_ context.Context, d *Deps, in *removeVirtualHostsInput) *Preview {
 			return &Preview{
-				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
+				Provider: qualys.ProviderName, User: d.upstreamUser(ToolsetQualys),
 				Action: "remove " + plural(len(in.parsed), "virtual host", "virtual hosts") + " from PCI scope",
 				Items:  in.auditTargets(), NotInScope: in.scope.notInScope, ScopeUnchecked: in.scope.unchecked, Notice: removalNotice,
 			}

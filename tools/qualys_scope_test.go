@@ -46,6 +46,12 @@ func TestRemovalPreviewTellsTheTruth(t *testing.T) {
 	require.Len(t, lines, 1)
 	assert.Equal(t, []string{"128.0.0.0-255.255.255.255", "2001:db8::-2001:db8:ffff:ffff:ffff:ffff:ffff:ffff", "203.0.113.7"}, lines[0].Targets,
 		"the audit names what is sent")
+
+	// A confirmed call whose token does not verify reads nothing either.
+	before := len(env.qualys.requests())
+	res := env.call(t, "qualys_remove_hosts", `{"hosts":["203.0.113.7"],"confirmation_token":"pcimcp1.forged.AAAA"}`)
+	assert.True(t, res.IsError)
+	assert.Len(t, env.qualys.requests(), before)
 }
 
 // TestRemovalOfNothingInScopeIsRefusedBeforeAsking: when none of the hosts

@@ -12,6 +12,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/tools"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 // app is a configured pci-mcp: providers, logger and MCP server.
@@ -22,6 +23,8 @@ type app struct {
 	server   *server.MCPServer
 	tools    []tools.Tool
 	closers  []io.Closer
+	// store is the shared store (PCI_MCP_STORE_URL), or nil for memory.
+	store guard.Store
 }
 
 // newApp builds the providers the environment configures and the server.
@@ -44,6 +47,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 
 	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
 	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken)
+	secrets = append(secrets, storeSecrets(cfg.storeURL)...)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a.log, a.redactor = log, redactor
@@ -80,6 +84,15 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
+	store, err := openStore(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if store != nil {
+		a.store = store
+		a.closers = append(a.closers, store)
+		announceStore(log, store, cfg.storeURL)
+	}
 	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: cfg.confirm == "token"})
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)

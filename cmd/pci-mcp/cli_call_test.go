@@ -173,7 +173,7 @@ func TestCallYesIsTheOperatorsConfirmation(t *testing.T) {
 	assert.Contains(t, stdout, `"status":"done"`)
 	assert.Contains(t, stdout, `"confirmed_by":"elicitation"`)
 	assert.Contains(t, stdout, "1 IP removed successfully")
-	assert.Contains(t, stderr, "Remove 1 host from PCI scope (account: sandbox-merchant)\n  1. 203.0.113.10", "the preview is shown")
+	assert.Contains(t, stderr, "ACCOUNT default (Qualys user sandbox-merchant)\nRemove 1 host from PCI scope\n  1. 203.0.113.10", "the preview is shown")
 	assert.Contains(t, stderr, "Confirmed with --yes.")
 	assert.Equal(t, []string{"DELETE /pci/asset/delete"}, mutations(sim))
 }

@@ -40,6 +40,7 @@ type config struct {
 	auditLog       string
 	haloAPIKey     string
 	haloURL        string
+	storeURL       string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -71,6 +72,7 @@ var envOnly = []struct{ name, usage string }{
 	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
+	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
 
 // serveFlags registers the serving flags, each with its environment
@@ -119,6 +121,7 @@ func (c *config) load(getenv func(string) string) error {
 	c.haloAPIKey = getenv(envHaloAPIKey)
 	c.haloURL = getenv(envHaloURL)
 	c.http.authToken = getenv(envAuthToken)
+	c.storeURL = getenv(envStoreURL)
 	if err := c.prepareSandbox(); err != nil {
 		return err
 	}

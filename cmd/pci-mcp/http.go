@@ -117,6 +117,7 @@ func newSSETransport(a *app, calls *callTracker) *httpTransport {
 func newHTTPHandler(a *app, t *httpTransport, timeouts httpTimeouts) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", healthHandler(a))
+	mux.Handle("GET /readyz", readyHandler(a.store))
 	for pattern, h := range t.routes {
 		mux.Handle(pattern, requireBearer(a.cfg.http.authToken, readBody(boundWrites(timeouts.write, h))))
 	}
