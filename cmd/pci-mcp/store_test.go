@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -85,4 +87,50 @@ func TestStoreSecretsCoverEveryForm(t *testing.T) {
 	assert.Contains(t, got, "redis://user:p%40ss%20word@host:6379/2")
 	assert.Contains(t, storeSecrets("redis://lonesecret@host:6379"), "lonesecret")
 	assert.Nil(t, storeSecrets(""))
+}
+
+// TestReplicasWithASharedStoreAreOneServer: two replicas with one state key
+// and one Redis. A token issued by A executes on B, once; a replay on A or
+// B is refused, and the fake Qualys saw one DELETE. With Redis stopped, a
+// confirmed removal is refused saying why, nothing is sent, and reads still
+// work; once Redis is back the same replica confirms again, no restart.
+func TestReplicasWithASharedStoreAreOneServer(t *testing.T) {
+	redis := redistest.Start(t)
+	fake := newFakeQualys(t)
+	getenv := serverEnv(fake, envStoreURL, redis.URL(0))
+	a := startServer(t, getenv, "--transport", "http")
+	b := startServer(t, getenv, "--transport", "http")
+	ca := connectStreamable(t, a.url, markerAuthToken, mcp.LATEST_PROTOCOL_VERSION, nil)
+	cb := connectStreamable(t, b.url, markerAuthToken, mcp.LATEST_PROTOCOL_VERSION, nil)
+
+	first := callTool(t, ca, "qualys_remove_hosts", removeHosts)
+	token, _ := structuredOf(t, first)["confirmation_token"].(string)
+	require.NotEmpty(t, token, resultText(first))
+	res := callTool(t, cb, "qualys_remove_hosts", withToken(removeHosts, token))
+	require.False(t, res.IsError, resultText(res))
+	assert.Equal(t, "done", structuredOf(t, res)["status"], "a token issued by A executes on B")
+	for _, c := range []*client.Client{ca, cb} {
+		replay := callTool(t, c, "qualys_remove_hosts", withToken(removeHosts, token))
+		assert.True(t, replay.IsError)
+		assert.Contains(t, resultText(replay), "already used")
+	}
+	assert.Equal(t, 1, fake.count("DELETE /pci/asset/delete"), "executed once across both replicas")
+
+	second := callTool(t, ca, "qualys_remove_hosts", removeHosts)
+	token, _ = structuredOf(t, second)["confirmation_token"].(string)
+	require.NotEmpty(t, token, resultText(second))
+	redis.Stop()
+	refused := callTool(t, cb, "qualys_remove_hosts", withToken(removeHosts, token))
+	assert.True(t, refused.IsError)
+	assert.Contains(t, resultText(refused), "the guard's store did not answer")
+	assert.Equal(t, 1, fake.count("DELETE /pci/asset/delete"), "nothing sent while the store is down")
+	read := callTool(t, cb, "qualys_list_scans", map[string]any{"limit": 5})
+	assert.False(t, read.IsError, "reads keep working: %s", resultText(read))
+
+	redis.Restart()
+	require.Eventually(t, func() bool { c, _ := readyz(t, b.url); return c == http.StatusOK }, 30*time.Second, 100*time.Millisecond)
+	res = callTool(t, cb, "qualys_remove_hosts", withToken(removeHosts, token))
+	require.False(t, res.IsError, resultText(res))
+	assert.Equal(t, "done", structuredOf(t, res)["status"], "the store is back: the same token is honoured")
+	assert.Equal(t, 2, fake.count("DELETE /pci/asset/delete"))
 }
