@@ -211,7 +211,9 @@ func TestAllocationBudgets(t *testing.T) {
 		{"tools/call halo_pci_summary, server side", 100, 147, call("halo_pci_summary", `{}`)},
 		// Per tool, so that a new tool brings its share: 7450 for 19 tools
 		// when the budget was set.
-		{"building the catalog at start-up", 5, 7450.0 / 19 * float64(len(Catalog())), func() { Catalog() }},
+		// The approval route's input and result fields on the destructive
+		// tools measured 280 more.
+		{"building the catalog at start-up", 5, 7450.0/19*float64(len(Catalog())) + 300, func() { Catalog() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

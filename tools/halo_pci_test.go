@@ -16,7 +16,14 @@ import (
 var haloReadTools = []string{
 	"halo_pci_summary", "halo_pci_start_attestation", "halo_pci_list_reports", "halo_pci_get_report",
 	"halo_list_targets", "halo_get_target", "halo_list_scans", "halo_get_scan",
+	"halo_list_events", "halo_get_event", "halo_list_acknowledged_hosts",
 }
+
+// Halo's write tools: guarded (destructive) or not.
+var (
+	haloGuardedTools   = []string{"halo_pci_attest", "halo_acknowledge_host"}
+	haloUnguardedWrite = []string{"halo_remove_host_acknowledgement"}
+)
 
 func TestHaloToolsListed(t *testing.T) {
 	env := newHaloEnv(t, haloEnvOptions{})
@@ -34,11 +41,10 @@ func TestHaloToolsListed(t *testing.T) {
 		} {
 			require.NotNil(t, value, "%s leaves %s to the client", tool.Name, hint)
 		}
-		isAttest := tool.Name == "halo_pci_attest"
-		assert.Equal(t, !isAttest, *tool.Annotations.ReadOnlyHint, tool.Name)
-		assert.Equal(t, isAttest, *tool.Annotations.DestructiveHint, tool.Name)
+		assert.Equal(t, slices.Contains(haloReadTools, tool.Name), *tool.Annotations.ReadOnlyHint, tool.Name)
+		assert.Equal(t, slices.Contains(haloGuardedTools, tool.Name), *tool.Annotations.DestructiveHint, tool.Name)
 	}
-	assert.ElementsMatch(t, append(slices.Clone(haloReadTools), "halo_pci_attest"), names,
+	assert.ElementsMatch(t, slices.Concat(haloReadTools, haloGuardedTools, haloUnguardedWrite), names,
 		"with only HALO_API_KEY set, the Halo tools and nothing else")
 	assert.Empty(t, env.upstreamCalls(), "listing tools reaches no upstream")
 }
