@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -167,9 +164,28 @@ func (a *app) withApprovalPage(mcp http.Handler) http.Handler {
 		return mcp
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/approvals/", rejectRebinding(a.approvals.Handler()))
+	mux.Handle("/approvals/", rejectRebinding(a.approvalHandler()))
 	mux.Handle("/", mcp)
 	return mux
+}
+
+// approvalHandler is the page and its API. In OAuth mode the JSON API, a
+// machine's door like /mcp, needs an access token for this server (and its
+// caller's subject is known); the page stays a person's, who proves who
+// they are with their code or passkey.
+func (a *app) approvalHandler() http.Handler {
+	h := a.approvals.Handler()
+	if a.oauth == nil {
+		return h
+	}
+	api := a.oauth.Authenticate(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/approvals/api/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // serveApprovalPage serves the page on its own loopback listener, for
@@ -183,25 +199,7 @@ func (a *app) serveApprovalPage() error {
 		_ = ln.Close()
 		return usageError("%s %s would serve the approval page to other machines, and %s is not set", envApprovalAddr, ln.Addr(), envAuthToken)
 	}
-	srv := &http.Server{
-		Handler:           rejectRebinding(a.approvals.Handler()),
-		ReadHeaderTimeout: defaultHTTPTimeouts.readHeader,
-		ReadTimeout:       defaultHTTPTimeouts.read,
-		WriteTimeout:      defaultHTTPTimeouts.write,
-		IdleTimeout:       defaultHTTPTimeouts.idle,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("the approval page stopped", "err", err)
-		}
-	}()
-	a.closers = append(a.closers, closerFunc(func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(ctx)
-	}))
+	a.serveAside(ln, rejectRebinding(a.approvalHandler()), "the approval page")
 	a.approvalsOn(ln.Addr())
 	return nil
 }
