@@ -48,9 +48,14 @@ type guardedOutput[T, P any] struct {
 	Result      *T     `json:"result,omitempty"`
 }
 
+// confirmedFirst ends every destructive tool's description. The result of
+// the first call says what to show and how to confirm, so the description
+// need not repeat the protocol.
+const confirmedFirst = "The user confirms a preview first."
+
 // confirmationInput is embedded in every destructive tool's input.
 type confirmationInput struct {
-	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Only after the user agreed to the preview: the token from the previous call."`
+	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Only once the user agreed to the preview."`
 }
 
 func (c confirmationInput) confirmationToken() string { return c.ConfirmationToken }
