@@ -26,16 +26,10 @@ schemas: ## regenerate schemas/ and the README tool table from the catalog
 RUN_ADDR ?= 127.0.0.1:8080
 
 run: build ## serve the sandbox (simulated Qualys and Halo, no credentials) on Streamable HTTP and print a client config
-	@printf '%s\n' \
-	  'pci-mcp sandbox: simulated Qualys PCI and Halo Security accounts; no credentials, no real account touched.' \
-	  '' \
-	  'Serving MCP over Streamable HTTP at http://$(RUN_ADDR)/mcp. Point a client at it, e.g. VS Code (.vscode/mcp.json):' \
-	  '{ "servers": { "pci-sandbox": { "type": "http", "url": "http://$(RUN_ADDR)/mcp" } } }' \
-	  'or Claude Code: claude mcp add --transport http pci-sandbox http://$(RUN_ADDR)/mcp' \
-	  'Clients that start servers themselves (Claude Desktop) run: $(CURDIR)/$(BIN) --sandbox' \
-	  '' \
-	  'Ctrl-C stops it.' >&2
-	./$(BIN) --sandbox --transport http --addr $(RUN_ADDR)
+	@# pci-mcp prints how to point a client at it once it is listening, never before.
+	@./$(BIN) --sandbox --transport http --addr $(RUN_ADDR) || { status=$$?; \
+	  if [ $$status -eq 2 ]; then echo "make run: pci-mcp could not start on RUN_ADDR=$(RUN_ADDR) (the reason is above); if that address is taken, choose another: make run RUN_ADDR=127.0.0.1:8081" >&2; fi; \
+	  exit $$status; }
 
 demo: build ## walk one PCI quarter against the sandbox with pci-mcp call (.ci/demo)
 	PCI_MCP=$(BIN) .ci/demo

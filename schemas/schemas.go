@@ -11,13 +11,41 @@ import "embed"
 //go:embed *.json
 var files embed.FS
 
-// Lookup returns the snapshot of a tool's input and output schemas, and
-// whether both exist.
+// Lookup returns a tool's input and output schemas as compact JSON, byte
+// for byte what the reflector generates, and whether both snapshots exist.
 func Lookup(tool string) (input, output []byte, ok bool) {
-	input, err1 := files.ReadFile(tool + ".input.json")
-	output, err2 := files.ReadFile(tool + ".output.json")
+	in, err1 := files.ReadFile(tool + ".input.json")
+	out, err2 := files.ReadFile(tool + ".output.json")
 	if err1 != nil || err2 != nil {
 		return nil, nil, false
 	}
-	return input, output, true
+	return compact(in), compact(out), true
+}
+
+// compact removes the indentation `make schemas` writes for review: every
+// space, tab and line break outside a string. On valid JSON this is what
+// encoding/json's Compact does, without its validation, which costs several
+// times more and which the drift tests do once instead.
+func compact(data []byte) []byte {
+	out := make([]byte, 0, len(data))
+	inString, escaped := false, false
+	for _, c := range data {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			continue
+		case c == '"':
+			inString = true
+		}
+		out = append(out, c)
+	}
+	return out
 }

@@ -54,10 +54,11 @@ type checker interface {
 	check() error
 }
 
-// decodeArguments turns a call's raw arguments into In, in three steps: the
+// decodeArguments turns a call's raw arguments into In, in four steps: the
 // bytes must be valid UTF-8 JSON, the value must satisfy the tool's input
-// schema (types, bounds, enums, required and unknown fields), and In's own
-// check must pass. Nothing is sent upstream unless all three do.
+// schema (types, bounds, enums, required and unknown fields), no string may
+// hold a control or format character (checkText), and In's own check must
+// pass. Nothing is sent upstream unless all three do.
 func decodeArguments[In any](schema *validator.Schema, raw json.RawMessage) (*In, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 || bytes.Equal(raw, []byte("null")) {
@@ -79,6 +80,9 @@ func decodeArguments[In any](schema *validator.Schema, raw json.RawMessage) (*In
 	in := new(In)
 	if err := json.Unmarshal(raw, in); err != nil {
 		return nil, &ArgumentError{Reason: "arguments do not match the tool's schema: " + err.Error()}
+	}
+	if err := checkText(in); err != nil {
+		return nil, err
 	}
 	if c, ok := any(in).(checker); ok {
 		if err := c.check(); err != nil {

@@ -29,8 +29,11 @@ const attestationKeyPrefix = "attestation:start:"
 // and the preview says so.
 type AttestationMemory struct {
 	store guard.Store
-	ttl   time.Duration
-	now   func() time.Time
+	// prefix names this memory's starts in the store: one account's starts
+	// are never recalled for another.
+	prefix string
+	ttl    time.Duration
+	now    func() time.Time
 }
 
 // RememberedStart is what the memory keeps of one start.
@@ -49,7 +52,14 @@ type RememberedStart struct {
 // NewAttestationMemory returns a memory keeping each start in store for
 // ttl.
 func NewAttestationMemory(store guard.Store, ttl time.Duration) *AttestationMemory {
-	return &AttestationMemory{store: store, ttl: ttl, now: time.Now}
+	return &AttestationMemory{store: store, prefix: attestationKeyPrefix, ttl: ttl, now: time.Now}
+}
+
+// forAccount is the memory of the starts made through one account.
+func (m *AttestationMemory) forAccount(name string) *AttestationMemory {
+	scoped := *m
+	scoped.prefix = attestationKeyPrefix + name + ":"
+	return &scoped
 }
 
 // attestationKey normalises an id: UUIDs compare without regard to case.
@@ -80,7 +90,7 @@ func (m *AttestationMemory) put(ctx context.Context, key string, r RememberedSta
 	if err != nil {
 		return err
 	}
-	if err := m.store.Put(ctx, attestationKeyPrefix+key, data, r.At.Add(m.ttl)); err != nil {
+	if err := m.store.Put(ctx, m.prefix+key, data, r.At.Add(m.ttl)); err != nil {
 		return &errMemoryUnavailable{err}
 	}
 	return nil
@@ -92,7 +102,7 @@ func (m *AttestationMemory) Recall(ctx context.Context, id string) (*RememberedS
 	if m == nil {
 		return nil, nil
 	}
-	data, err := m.store.Get(ctx, attestationKeyPrefix+attestationKey(id))
+	data, err := m.store.Get(ctx, m.prefix+attestationKey(id))
 	switch {
 	case errors.Is(err, guard.ErrNotFound):
 		return nil, nil

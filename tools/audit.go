@@ -27,11 +27,15 @@ const (
 // AuditEntry is one line of the audit trail: who changed what, how it was
 // confirmed and how it ended. It never holds a secret.
 type AuditEntry struct {
-	Time     time.Time `json:"time"`
-	Tool     string    `json:"tool"`
-	Provider string    `json:"provider"`
-	Account  string    `json:"account,omitempty"`
-	Session  string    `json:"session,omitempty"`
+	Time time.Time `json:"time"`
+	// Account is the named account (merchant) acted on, first so that a
+	// reader of the trail sees it before anything else.
+	Account  string `json:"account,omitempty"`
+	Tool     string `json:"tool"`
+	Provider string `json:"provider"`
+	// User is the upstream user the account acts as.
+	User    string `json:"user,omitempty"`
+	Session string `json:"session,omitempty"`
 	// Targets are the hosts, virtual hosts, scan title or report name acted on.
 	Targets []string `json:"targets,omitempty"`
 	// ArgsDigest identifies the exact arguments (hosts in canonical order).
@@ -83,7 +87,7 @@ func (a *Audit) Write(e AuditEntry) {
 	}
 	e.Detail = a.redactor.Redact(e.Detail)
 	if a.w == nil {
-		a.log.Info("audit", "tool", e.Tool, "provider", e.Provider, "account", e.Account, "session", e.Session,
+		a.log.Info("audit", "account", e.Account, "tool", e.Tool, "provider", e.Provider, "user", e.User, "session", e.Session,
 			"targets", e.Targets, "args_digest", e.ArgsDigest, "confirmation", e.Confirmation,
 			"outcome", e.Outcome, "upstream_status", e.UpstreamStatus, "detail", e.Detail)
 		return
@@ -134,7 +138,7 @@ func argsDigest(in any) string {
 // confirmed and how it ended.
 func newAuditEntry(ctx context.Context, d *Deps, t Tool, confirmation, outcome string, err error) AuditEntry {
 	e := AuditEntry{
-		Tool: t.Name, Provider: string(t.Toolset), Account: d.account(t.Toolset), Session: sessionID(ctx),
+		Account: d.accountName, Tool: t.Name, Provider: string(t.Toolset), User: d.upstreamUser(t.Toolset), Session: sessionID(ctx),
 		Confirmation: confirmation, Outcome: outcome,
 	}
 	if err != nil {

@@ -206,14 +206,22 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 					result, err = errorText(fmt.Sprintf("%s failed with an internal error; nothing more is known. The server keeps running: try again, and report this if it repeats.", s.name)), nil
 				}
 			}()
-			in, err := decodeArguments[In](compiled(), rawArguments(req))
+			// The account first: everything after acts as it alone.
+			view, raw, err := d.forCall(t.Toolset, rawArguments(req))
 			if err != nil {
 				if t.Mutating() {
 					d.Audit.rejected(ctx, d, t, "invalid_arguments", err)
 				}
 				return invalidArgumentsResult(s, err), nil
 			}
-			return respond(ctx, d, toolCall{tool: t, spec: s, req: req}, in), nil
+			in, err := decodeArguments[In](compiled(), raw)
+			if err != nil {
+				if t.Mutating() {
+					view.Audit.rejected(ctx, view, t, "invalid_arguments", err)
+				}
+				return view.nameAccount(invalidArgumentsResult(s, err)), nil
+			}
+			return view.nameAccount(respond(ctx, view, toolCall{tool: t, spec: s, req: req}, in)), nil
 		}
 	}
 	return t
@@ -260,11 +268,25 @@ type Deps struct {
 	Redactor *upstream.Redactor
 	Audit    *Audit
 	Guard    *Guard
+	// pollClock paces qualys_wait_for_scan; nil means the wall clock.
+	pollClock pollClock
+
+	// accounts are each provider's named accounts; the pipeline picks one
+	// per call (forCall) and hands the handler its view.
+	accounts map[Toolset]*accountChoice
+	// accountName is the account a view acts as, shown first in previews,
+	// confirmations, audit lines and (with several accounts) results.
+	accountName string
+	// credentials names where the account's credentials come from.
+	credentials string
+	// stampAccount: the provider has several accounts, so every result
+	// names its account.
+	stampAccount bool
 }
 
-// account names the upstream account a toolset acts as, for previews and
-// the audit trail.
-func (d *Deps) account(ts Toolset) string {
+// upstreamUser names the user a toolset's client acts as upstream (the
+// Qualys user name, the Halo key's user), for previews and the audit trail.
+func (d *Deps) upstreamUser(ts Toolset) string {
 	switch ts {
 	case ToolsetQualys:
 		if d.Qualys != nil {

@@ -104,6 +104,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		}
 	}
 	preview := g.preview(ctx, d, in)
+	preview.base().Account = d.accountName
 	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: sessionID(ctx)}
 	q.cancelled = func() *mcp.CallToolResult {
 		return d.structuredResult(&guardedOutput[Out, P]{Status: statusCancelled, Preview: preview})
@@ -126,7 +127,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 
 	// Second call of the token route.
 	if token := conf.confirmationToken(); token != "" {
-		if err := d.Guard.redeem(ctx, token, purposeToken, c.tool.Name, q.digest, q.session); err != nil {
+		if err := d.Guard.redeem(ctx, token, purposeToken, c.tool.Name, d.accountName, q.digest, q.session); err != nil {
 			return refused(confirmedToken, err)
 		}
 		return execute(confirmedToken)
@@ -138,7 +139,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		if params.RequestState == "" {
 			return refused(confirmedElicitation, errors.New("an answer arrived without the request state this server issued with its question"))
 		}
-		if err := d.Guard.redeem(ctx, params.RequestState, purposeState, c.tool.Name, q.digest, q.session); err != nil {
+		if err := d.Guard.redeem(ctx, params.RequestState, purposeState, c.tool.Name, d.accountName, q.digest, q.session); err != nil {
 			return refused(confirmedElicitation, err)
 		}
 		return q.decide(server.ElicitationResponse(params.InputResponses, confirmKey), nil, execute)
@@ -150,7 +151,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 	}
 	switch route {
 	case elicitByInputRequest:
-		state, _ := d.Guard.issue(purposeState, c.tool.Name, q.digest, q.session)
+		state, _ := d.Guard.issue(purposeState, c.tool.Name, d.accountName, q.digest, q.session)
 		q.audit(confirmedElicitation, "confirmation_requested", nil)
 		return server.NewInputRequestBuilder(state).Elicit(confirmKey, q.question()).ToolResult()
 	case elicitByRequest:
@@ -170,7 +171,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		return q.decide(answer, err, execute)
 	}
 
-	token, expires := d.Guard.issue(purposeToken, c.tool.Name, q.digest, q.session)
+	token, expires := d.Guard.issue(purposeToken, c.tool.Name, d.accountName, q.digest, q.session)
 	q.audit(confirmedNone, statusConfirmationRequired, nil)
 	out := guardedOutput[Out, P]{Status: statusConfirmationRequired, Preview: preview, ConfirmationToken: token, ExpiresAt: expires.UTC().Format(time.RFC3339)}
 	res := d.structuredResult(&out)
@@ -283,7 +284,7 @@ func (q confirmation) audit(method, outcome string, err error) {
 	e := newAuditEntry(q.ctx, q.d, q.c.tool, method, outcome, err)
 	// The preview's account was looked up for the person, and its items are
 	// exactly what would be sent.
-	e.Account, e.Targets, e.ArgsDigest = p.Account, p.Items, q.digest
+	e.Account, e.User, e.Targets, e.ArgsDigest = p.Account, p.User, p.Items, q.digest
 	q.d.Audit.Write(e)
 }
 

@@ -153,12 +153,12 @@ func TestModernAnswerCannotBeForged(t *testing.T) {
 	assert.True(t, res.IsError)
 	assert.Contains(t, allText(res), "does not verify")
 
-	token, _ := guard.issue(purposeToken, "qualys_remove_hosts", digestOf(t, removeArgs), "")
+	token, _ := guard.issue(purposeToken, "qualys_remove_hosts", "", digestOf(t, removeArgs), "")
 	res = call(token)
 	assert.True(t, res.IsError, "a confirmation token is not a request state")
 	assert.Empty(t, env.qualys.requests())
 
-	state, _ := guard.issue(purposeState, "qualys_remove_hosts", digestOf(t, removeArgs), "")
+	state, _ := guard.issue(purposeState, "qualys_remove_hosts", "", digestOf(t, removeArgs), "")
 	res = call(state)
 	require.False(t, res.IsError, allText(res))
 	res = call(state)
@@ -194,7 +194,8 @@ func TestTokenPath(t *testing.T) {
 	assert.Equal(t, clock.Now().Add(5*time.Minute).UTC().Format(time.RFC3339), out["expires_at"])
 	preview := out["preview"].(map[string]any)
 	assert.Equal(t, []any{"203.0.113.5", "2001:db8::5"}, preview["items"])
-	assert.Equal(t, testQualysUser, preview["account"])
+	assert.Equal(t, "default", preview["account"], "the one account the environment makes")
+	assert.Equal(t, testQualysUser, preview["user"])
 	assert.Contains(t, allText(first), "Show this preview to the user")
 	assert.Empty(t, env.qualys.requests(), "the first call sends nothing")
 
@@ -284,16 +285,16 @@ func TestTokensVerifyAcrossReplicas(t *testing.T) {
 	require.NoError(t, err)
 	alone, err := NewGuard(GuardOptions{Key: key})
 	require.NoError(t, err)
-	token, _ := a.issue(purposeToken, "qualys_remove_hosts", "digest", "")
-	_, err = c.verify(token, purposeToken, "qualys_remove_hosts", "digest", "")
+	token, _ := a.issue(purposeToken, "qualys_remove_hosts", "default", "digest", "")
+	_, err = c.verify(token, purposeToken, "qualys_remove_hosts", "default", "digest", "")
 	assert.ErrorContains(t, err, "does not verify")
-	_, err = a.verify(token, purposeState, "qualys_remove_hosts", "digest", "")
+	_, err = a.verify(token, purposeState, "qualys_remove_hosts", "default", "digest", "")
 	assert.Error(t, err, "a token is not a request state")
-	_, err = alone.verify(token, purposeToken, "qualys_remove_hosts", "digest", "")
+	_, err = alone.verify(token, purposeToken, "qualys_remove_hosts", "default", "digest", "")
 	assert.ErrorContains(t, err, "issued before the server restarted", "a replica whose used marks are its own cannot honour another's token")
 
-	require.NoError(t, b.redeem(ctx, token, purposeToken, "qualys_remove_hosts", "digest", ""))
-	assert.ErrorContains(t, a.redeem(ctx, token, purposeToken, "qualys_remove_hosts", "digest", ""), "already used",
+	require.NoError(t, b.redeem(ctx, token, purposeToken, "qualys_remove_hosts", "default", "digest", ""))
+	assert.ErrorContains(t, a.redeem(ctx, token, purposeToken, "qualys_remove_hosts", "default", "digest", ""), "already used",
 		"a token used on one replica is used on all")
 
 	_, err = NewGuard(GuardOptions{Key: []byte("short")})
@@ -319,7 +320,13 @@ func TestReadOnlyAndToolsetFilters(t *testing.T) {
 	for _, tool := range res.Tools {
 		assert.True(t, *tool.Annotations.ReadOnlyHint, "%s is not read-only", tool.Name)
 	}
-	assert.Len(t, res.Tools, 5)
+	readOnly := 0
+	for _, tool := range qualysTools() {
+		if tool.ReadOnly() {
+			readOnly++
+		}
+	}
+	assert.Len(t, res.Tools, readOnly)
 	var req mcp.CallToolRequest
 	req.Params.Name = "qualys_remove_hosts"
 	req.Params.Arguments = map[string]any{"hosts": []string{"203.0.113.5"}}
@@ -425,7 +432,7 @@ func TestRestartWithFixedKeyRefusesOldTokens(t *testing.T) {
 	}
 
 	// A 2026-07-28 request state from the earlier run is refused the same way.
-	state, _ := before.deps.Guard.issue(purposeState, "qualys_remove_hosts", digestOf(t, removeArgs), "")
+	state, _ := before.deps.Guard.issue(purposeState, "qualys_remove_hosts", "", digestOf(t, removeArgs), "")
 	handler := qualysRemoveHosts().bind(&Deps{Qualys: after.deps.Qualys, Log: discardLogger(), Audit: NewAudit(nil, nil, nil), Guard: after.deps.Guard})
 	var req mcp.CallToolRequest
 	req.Params.Name = "qualys_remove_hosts"

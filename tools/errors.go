@@ -1,6 +1,7 @@
 package tools
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -46,10 +47,10 @@ func invalidArgumentsText(s spec, err error) string {
 
 // errorResult maps a handler's failure to a tool result.
 func (d *Deps) errorResult(s spec, err error) *mcp.CallToolResult {
-	return errorText(d.Redactor.Redact(describeFailure(s, err)))
+	return errorText(d.Redactor.Redact(d.describeFailure(s, err)))
 }
 
-func describeFailure(s spec, err error) string {
+func (d *Deps) describeFailure(s spec, err error) string {
 	var argErr *ArgumentError
 	var argErrs argumentErrors
 	if errors.As(err, &argErr) || errors.As(err, &argErrs) {
@@ -64,7 +65,7 @@ func describeFailure(s spec, err error) string {
 		}
 		return fmt.Sprintf("%s failed: %v", s.name, err)
 	}
-	text := describeUpstream(s, ue, subject)
+	text := d.describeUpstream(s, ue, subject)
 	if ue.OutcomeUnknown {
 		text += " " + outcomeUnknown(s)
 	}
@@ -72,7 +73,7 @@ func describeFailure(s spec, err error) string {
 }
 
 // describeUpstream says what the provider's answer means for the person.
-func describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string {
+func (d *Deps) describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string {
 	provider := s.toolset.provider()
 	said := ""
 	switch {
@@ -96,7 +97,7 @@ func describeUpstream(s spec, ue *upstream.Error, subject *subjectError) string 
 
 	switch {
 	case ue.Unauthorized() && ue.StatusCode != 403:
-		return credentialsHint(s.toolset, ue.StatusCode) + said
+		return d.credentialsHint(s.toolset, ue.StatusCode) + said
 	case ue.StatusCode == 403:
 		return fmt.Sprintf("%s refused %s (HTTP 403)%s: the account may lack API access or the permission for this action.", provider, s.name, said)
 	case ue.NotFound() && subject != nil:
@@ -146,13 +147,21 @@ func refusalAdvice(subject *subjectError, def string) string {
 	return ""
 }
 
-// credentialsHint tells the person which settings to check.
-func credentialsHint(ts Toolset, status int) string {
+// credentialsHint tells the person which settings to check: the account's
+// own (named accounts say where their secrets come from), else the
+// single-account variables.
+func (d *Deps) credentialsHint(ts Toolset, status int) string {
+	check, of := d.credentials, ""
+	if d.accountName != "" && d.accountName != DefaultAccountName {
+		of = " of account " + d.accountName
+	}
 	switch ts {
 	case ToolsetQualys:
-		return fmt.Sprintf("Qualys rejected the credentials (HTTP %d): check QUALYS_USERNAME and QUALYS_PASSWORD, that the account has API access, and that SAML-SSO is off for it (the PCI API does not accept SSO accounts).", status)
+		check = cmp.Or(check, "QUALYS_USERNAME and QUALYS_PASSWORD")
+		return fmt.Sprintf("Qualys rejected the credentials%s (HTTP %d): check %s, that the account has API access, and that SAML-SSO is off for it (the PCI API does not accept SSO accounts).", of, status, check)
 	case ToolsetHalo:
-		return fmt.Sprintf("Halo Security rejected the API key (HTTP %d): check HALO_API_KEY and that the key is still active.", status)
+		check = cmp.Or(check, "HALO_API_KEY")
+		return fmt.Sprintf("Halo Security rejected the API key%s (HTTP %d): check %s and that the key is still active.", of, status, check)
 	}
 	return fmt.Sprintf("%s rejected the credentials (HTTP %d).", ts.provider(), status)
 }

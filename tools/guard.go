@@ -112,12 +112,14 @@ const (
 	purposeState tokenPurpose = "state"
 )
 
-// claims are what a token binds: the tool, the exact arguments (canonical
-// digest), the MCP session where there is one, the issuing process instance
-// when the guard's store is not shared, and an expiry.
+// claims are what a token binds: the tool, the account it acts on, the
+// exact arguments (canonical digest), the MCP session where there is one,
+// the issuing process instance when the guard's store is not shared, and
+// an expiry.
 type claims struct {
 	Purpose  tokenPurpose `json:"p"`
 	Tool     string       `json:"t"`
+	Account  string       `json:"a,omitempty"`
 	Digest   string       `json:"d"`
 	Session  string       `json:"s,omitempty"`
 	Instance string       `json:"i,omitempty"`
@@ -129,11 +131,11 @@ type claims struct {
 const tokenPrefix = "pcimcp1."
 
 // issue returns a signed token for the claims and its expiry.
-func (g *Guard) issue(purpose tokenPurpose, tool, digest, session string) (string, time.Time) {
+func (g *Guard) issue(purpose tokenPurpose, tool, account, digest, session string) (string, time.Time) {
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
 	expires := g.now().Add(g.ttl).Truncate(time.Second)
-	c := claims{Purpose: purpose, Tool: tool, Digest: digest, Session: session, Instance: g.instance,
+	c := claims{Purpose: purpose, Tool: tool, Account: account, Digest: digest, Session: session, Instance: g.instance,
 		Expires: expires.Unix(), Nonce: hex.EncodeToString(nonce)}
 	payload, _ := json.Marshal(c)
 	body := base64.RawURLEncoding.EncodeToString(payload)
@@ -160,7 +162,7 @@ var errIssuedBeforeRestart = refuse("the confirmation token was issued before th
 
 // verify checks a token against the call it comes with. It does not consume
 // it: consume does, just before the call executes.
-func (g *Guard) verify(token string, purpose tokenPurpose, tool, digest, session string) (claims, error) {
+func (g *Guard) verify(token string, purpose tokenPurpose, tool, account, digest, session string) (claims, error) {
 	body, sig, ok := strings.Cut(strings.TrimPrefix(token, tokenPrefix), ".")
 	if !strings.HasPrefix(token, tokenPrefix) || !ok {
 		return claims{}, refuse("the confirmation token is malformed; it must be passed back exactly as it was issued")
@@ -182,6 +184,9 @@ func (g *Guard) verify(token string, purpose tokenPurpose, tool, digest, session
 		return claims{}, refuse("this value is not a confirmation token for this step")
 	case c.Tool != tool:
 		return claims{}, refuse("the confirmation token was issued for %s, not %s", c.Tool, tool)
+	case c.Account != account:
+		// What a person confirmed for one merchant never acts on another.
+		return claims{}, refuse("the confirmation token was issued for account %s, not %s; call again without confirmation_token to get a preview for %s", c.Account, account, account)
 	case c.Digest != digest:
 		return claims{}, refuse("the arguments differ from the ones the user confirmed; call again without confirmation_token to get a new preview")
 	case c.Session != session:
@@ -195,8 +200,8 @@ func (g *Guard) verify(token string, purpose tokenPurpose, tool, digest, session
 
 // redeem verifies a token against the call it comes with and marks it used:
 // nil means this call, and no other, may execute.
-func (g *Guard) redeem(ctx context.Context, token string, purpose tokenPurpose, tool, digest, session string) error {
-	c, err := g.verify(token, purpose, tool, digest, session)
+func (g *Guard) redeem(ctx context.Context, token string, purpose tokenPurpose, tool, account, digest, session string) error {
+	c, err := g.verify(token, purpose, tool, account, digest, session)
 	if err != nil {
 		return err
 	}

@@ -43,7 +43,7 @@ type haloNoteAnswer struct {
 	TargetID numericID `json:"target_id" jsonschema:"minimum=0"`
 	IssueID  numericID `json:"issue_id" jsonschema:"minimum=0"`
 	Secure   bool      `json:"secure" jsonschema_description:"The person confirms the condition is secure."`
-	Response string    `json:"response" jsonschema:"maxLength=4000" jsonschema_description:"The person's explanation."`
+	Response string    `json:"response" text:"multiline" jsonschema:"maxLength=4000" jsonschema_description:"The person's explanation."`
 }
 
 // uuidPattern is the textual form of a UUID, in either case.
@@ -292,7 +292,7 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 	p := &AttestationPreview{
 		Preview: Preview{
 			Provider: halo.ProviderName,
-			Account:  haloAccount(ctx, d),
+			User:     haloAccount(ctx, d),
 			Action:   "submit a signed PCI attestation (attestation " + in.AttestationID + ")",
 			Notice:   attestNotice,
 		},
@@ -333,7 +333,7 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 // haloAccount names the API key's user, looking it up once; "" when Halo
 // cannot say in time.
 func haloAccount(ctx context.Context, d *Deps) string {
-	if name := d.account(ToolsetHalo); name != "" {
+	if name := d.upstreamUser(ToolsetHalo); name != "" {
 		return name
 	}
 	ctx, cancel := context.WithTimeout(ctx, userLookupTimeout)
@@ -341,5 +341,5 @@ func haloAccount(ctx context.Context, d *Deps) string {
 	if _, err := d.Halo.User(ctx); err != nil {
 		d.Log.Debug("halo user lookup for the preview failed", "err", err)
 	}
-	return d.account(ToolsetHalo)
+	return d.upstreamUser(ToolsetHalo)
 }

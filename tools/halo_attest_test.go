@@ -283,7 +283,7 @@ func TestHaloAttestThroughTheGuard(t *testing.T) {
 			res := env.call(t, "halo_pci_attest", attestArgs(t, start.AttestationID))
 			require.Len(t, e.asked, 1)
 			q := e.asked[0].Params
-			assert.Contains(t, q.Message, "Signed by: Dana Whitfield, IT Director")
+			assert.Contains(t, q.Message, "Signed by: “Dana Whitfield”, “IT Director”")
 			assert.Contains(t, q.Message, "signed statement to your ASV")
 			assert.Contains(t, q.Message, "To sign, type your full name: Dana Whitfield.")
 			assert.Contains(t, q.Message, "→ NO", "each answer is shown")

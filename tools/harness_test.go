@@ -90,6 +90,8 @@ type testEnv struct {
 	server *server.MCPServer
 	audit  *syncWriter
 	deps   Options
+	// selected is the catalog as NewServer serves it.
+	selected []Tool
 }
 
 type envOption func(*Options)
@@ -116,9 +118,9 @@ func newTestEnv(t *testing.T, opts ...envOption) *testEnv {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	srv, _, err := NewServer(o)
+	srv, selected, err := NewServer(o)
 	require.NoError(t, err)
-	env.deps = o
+	env.deps, env.selected = o, selected
 	env.server = srv
 	env.client = connect(t, srv)
 	return env

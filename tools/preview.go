@@ -8,9 +8,12 @@ import (
 // Preview is exactly what a destructive call will send, for the person who
 // must agree to it first.
 type Preview struct {
+	// Account is the named account (merchant) the change applies to; the
+	// guard fills it in, so no preview can name another.
+	Account  string `json:"account"`
 	Provider string `json:"provider"`
-	// Account is the upstream account the change applies to.
-	Account string `json:"account"`
+	// User is the upstream user the account acts as.
+	User string `json:"user,omitempty"`
 	// Action says what will happen, e.g. "remove 2 hosts from PCI scope".
 	Action string `json:"action"`
 	// Items are every host or virtual host, in the order they will be sent.
@@ -59,11 +62,13 @@ func (p *Preview) Text() string {
 }
 
 func (p *Preview) writeHeader(b *strings.Builder) {
-	account := p.Account
-	if account == "" {
-		account = "unknown account"
+	// The account comes first and stands out: acting on the wrong merchant
+	// is the mistake a person must be able to catch here.
+	user := p.User
+	if user == "" {
+		user = "unknown"
 	}
-	fmt.Fprintf(b, "%s — %s (account: %s)\n", p.Provider, capitalise(p.Action), account)
+	fmt.Fprintf(b, "ACCOUNT %s (%s user %s)\n%s\n", p.Account, p.Provider, user, capitalise(p.Action))
 	for i, item := range p.Items {
 		fmt.Fprintf(b, "  %d. %s\n", i+1, item)
 	}
@@ -73,7 +78,8 @@ func (p *Preview) writeHeader(b *strings.Builder) {
 func (a *AttestationPreview) Text() string {
 	var b strings.Builder
 	a.writeHeader(&b)
-	fmt.Fprintf(&b, "Report: %s\nSigned by: %s, %s\n", a.ReportName, a.PersonName, a.PersonTitle)
+	// The person's own words are quoted, so where each ends is plain.
+	fmt.Fprintf(&b, "Report: %s\nSigned by: %s, %s\n", quoted(a.ReportName), quoted(a.PersonName), quoted(a.PersonTitle))
 	if len(a.Questions) > 0 {
 		b.WriteString("Answers:\n")
 	}
@@ -100,11 +106,31 @@ func (a *AttestationPreview) Text() string {
 		if n.Secure {
 			secure = "secure"
 		}
-		fmt.Fprintf(&b, "  %s on %s: marked %s — %q\n", what, target, secure, n.Response)
+		fmt.Fprintf(&b, "  %s on %s: marked %s, response:\n", what, target, secure)
+		writeIndented(&b, n.Response)
 	}
 	b.WriteString(a.Notice)
 	return b.String()
 }
+
+// responseIndent starts every line of a multi-line value in a preview: no
+// line of the preview's own structure starts with it, so a value cannot
+// pass for one.
+const responseIndent = "      │ "
+
+// writeIndented writes a multi-line value, each of its lines under its
+// label behind responseIndent. Arguments hold no control character but line
+// breaks (checkText), so nothing else can move what is shown.
+func writeIndented(b *strings.Builder, value string) {
+	for line := range strings.Lines(value) {
+		b.WriteString(responseIndent)
+		b.WriteString(strings.TrimRight(line, "\r\n"))
+		b.WriteByte('\n')
+	}
+}
+
+// quoted writes a one-line value between quotation marks.
+func quoted(s string) string { return "“" + s + "”" }
 
 // previewer is a preview of either kind.
 type previewer interface {

@@ -164,7 +164,7 @@ func qualysRemoveHosts() Tool {
 	}, guardSpec[removeHostsInput, *Preview]{
 		preview: func(_ context.Context, d *Deps, in *removeHostsInput) *Preview {
 			return &Preview{
-				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
+				Provider: qualys.ProviderName, User: d.upstreamUser(ToolsetQualys),
 				Action: "remove " + plural(len(in.parsed), "host", "hosts") + " from PCI scope",
 				Items:  hostStrings(in.parsed), Notice: removalNotice,
 			}
@@ -189,7 +189,7 @@ func qualysRemoveVirtualHosts() Tool {
 	}, guardSpec[removeVirtualHostsInput, *Preview]{
 		preview: func(_ context.Context, d *Deps, in *removeVirtualHostsInput) *Preview {
 			return &Preview{
-				Provider: qualys.ProviderName, Account: d.account(ToolsetQualys),
+				Provider: qualys.ProviderName, User: d.upstreamUser(ToolsetQualys),
 				Action: "remove " + plural(len(in.parsed), "virtual host", "virtual hosts") + " from PCI scope",
 				Items:  in.auditTargets(), Notice: removalNotice,
 			}

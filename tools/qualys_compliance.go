@@ -38,6 +38,7 @@ func qualysTools() []Tool {
 		qualysRemoveVirtualHosts(),
 		qualysLaunchScan(),
 		qualysGetScan(),
+		qualysWaitForScan(),
 		qualysListScans(),
 		qualysListVulnerabilities(),
 		qualysGetVulnerability(),

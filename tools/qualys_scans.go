@@ -73,7 +73,7 @@ func (in *launchScanInput) auditTargets() []string {
 
 // launchScanOutput is the launched scan.
 type launchScanOutput struct {
-	ScanID int64  `json:"scanId" jsonschema_description:"Pass to qualys_get_scan to follow the scan."`
+	ScanID int64  `json:"scanId" jsonschema_description:"Pass to qualys_wait_for_scan or qualys_get_scan."`
 	Status string `json:"status"`
 }
 
@@ -82,7 +82,7 @@ func qualysLaunchScan() Tool {
 		name:         "qualys_launch_scan",
 		toolset:      ToolsetQualys,
 		title:        "Launch a PCI scan (Qualys)",
-		description:  "Launch a PCI scan; each call starts a new one. Follow its scan id with qualys_get_scan until Finished.",
+		description:  "Launch a PCI scan; each call starts a new one. Follow its scan id with qualys_wait_for_scan.",
 		annotations:  launchHints,
 		outcomeCheck: "list scans with qualys_list_scans to see whether the launch went through",
 	}, func(ctx context.Context, d *Deps, in *launchScanInput) (*launchScanOutput, error) {
@@ -102,26 +102,41 @@ type scanIDInput struct {
 	ScanID numericID `json:"scan_id" jsonschema:"minimum=1" jsonschema_description:"From qualys_launch_scan or qualys_list_scans."`
 }
 
-// scanDetailsOutput is one scan's details with its id.
+// scanDetailsOutput is one scan's details with its id. Compliance is left
+// out until the scan is over: Qualys reports a verdict for running scans too,
+// and a model asking "do we pass?" would take that early "Fail" for an answer.
 type scanDetailsOutput struct {
 	ScanID int64 `json:"scanId"`
 	qualys.ScanDetails
+	Finished bool `json:"finished" jsonschema_description:"True once the status is final; compliance is shown only then."`
 }
+
+// newScanDetailsOutput shapes Qualys's details of scan id for a tool result.
+func newScanDetailsOutput(id int64, d *qualys.ScanDetails) *scanDetailsOutput {
+	out := &scanDetailsOutput{ScanID: id, ScanDetails: *d, Finished: d.Final()}
+	if !out.Finished {
+		out.Compliance = ""
+	}
+	return out
+}
+
+// scanNotFoundHint follows "scan N not found".
+const scanNotFoundHint = "List scans with qualys_list_scans to find valid ids."
 
 func qualysGetScan() Tool {
 	return newTool(spec{
 		name:        "qualys_get_scan",
 		toolset:     ToolsetQualys,
 		title:       "Get a PCI scan (Qualys)",
-		description: "Read one scan: status (Running, Finished, ...), targets, duration and, once Finished, the PCI verdict.",
+		description: "Read one scan: status, targets, duration and, once finished, the PCI verdict; to wait for it: qualys_wait_for_scan.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *scanIDInput) (*scanDetailsOutput, error) {
 		id := int64(in.ScanID)
 		res, err := d.Qualys.ScanDetails(ctx, id)
 		if err != nil {
-			return nil, about(err, fmt.Sprintf("scan %d", id), "List scans with qualys_list_scans to find valid ids.")
+			return nil, about(err, fmt.Sprintf("scan %d", id), scanNotFoundHint)
 		}
-		return &scanDetailsOutput{ScanID: id, ScanDetails: *res}, nil
+		return newScanDetailsOutput(id, res), nil
 	})
 }
 
@@ -149,15 +164,35 @@ type listScansInput struct {
 
 func (in *listScansInput) check() error { in.defaults(); return nil }
 
+// scanSummaryOutput is one entry of the scan list, with whether it is over.
+type scanSummaryOutput struct {
+	qualys.ScanSummary
+	Finished bool `json:"finished"`
+}
+
+// listScansOutput is a page of scans.
+type listScansOutput struct {
+	qualys.Page
+	Scans []scanSummaryOutput `json:"scanInfoList"`
+}
+
 func qualysListScans() Tool {
 	return newTool(spec{
 		name:        "qualys_list_scans",
 		toolset:     ToolsetQualys,
 		title:       "List PCI scans (Qualys)",
-		description: "List scans (id, title, status, date), a page at a time; totalCount is how many exist.",
+		description: "List scans (id, title, status, finished, date), a page at a time; totalCount is how many exist.",
 		annotations: readHints,
-	}, func(ctx context.Context, d *Deps, in *listScansInput) (*qualys.ScanList, error) {
-		return d.Qualys.ListScans(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit, SortBy: in.SortBy, SortOrder: in.SortOrder})
+	}, func(ctx context.Context, d *Deps, in *listScansInput) (*listScansOutput, error) {
+		res, err := d.Qualys.ListScans(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit, SortBy: in.SortBy, SortOrder: in.SortOrder})
+		if err != nil {
+			return nil, err
+		}
+		out := &listScansOutput{Page: res.Page, Scans: make([]scanSummaryOutput, len(res.Scans))}
+		for i, sc := range res.Scans {
+			out.Scans[i] = scanSummaryOutput{ScanSummary: sc, Finished: qualys.ScanStatusFinal(string(sc.Status))}
+		}
+		return out, nil
 	})
 }
 

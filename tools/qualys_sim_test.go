@@ -15,8 +15,9 @@ import (
 
 // fakeClock is a clock tests move by hand.
 type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
+	mu    sync.Mutex
+	now   time.Time
+	slept []time.Duration // the waits Sleep was asked for (qualys_wait_test.go)
 }
 
 func newFakeClock() *fakeClock {
@@ -72,14 +73,20 @@ func TestQualysWorkflowAgainstSimulator(t *testing.T) {
 	assert.Equal(t, float64(10988), scanID)
 
 	res = env.call(t, "qualys_get_scan", `{"scan_id":10988}`)
-	assert.Equal(t, "Launch Requested", structured(t, res)["scanStatus"])
+	details := structured(t, res)
+	assert.Equal(t, "Launch Requested", details["scanStatus"])
+	assert.Equal(t, false, details["finished"])
+	assert.NotContains(t, details, "compliance", "no verdict while queued")
 	clock.Advance(2 * time.Minute)
 	res = env.call(t, "qualys_get_scan", `{"scan_id":10988}`)
-	assert.Equal(t, "Running", structured(t, res)["scanStatus"])
+	details = structured(t, res)
+	assert.Equal(t, "Running", details["scanStatus"])
+	assert.NotContains(t, details, "compliance", "no verdict while running")
 	clock.Advance(10 * time.Minute)
 	res = env.call(t, "qualys_get_scan", `{"scan_id":10988}`)
-	details := structured(t, res)
+	details = structured(t, res)
 	assert.Equal(t, "Finished", details["scanStatus"])
+	assert.Equal(t, true, details["finished"])
 	assert.Contains(t, []any{"Pass", "Fail"}, details["compliance"])
 
 	res = env.call(t, "qualys_list_vulnerabilities", `{"limit":100}`)

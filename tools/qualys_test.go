@@ -42,7 +42,7 @@ func TestQualysToolsReproduceSeedSamples(t *testing.T) {
 		{"qualys_get_scan", `{"scan_id":2185043}`, "GET /pci/scan/2185043/details", "scan_details_ipv6",
 			map[string]any{"scanId": float64(2185043), "title": "aa", "startedOn": "May 26, 2025 at 06:49 AM GMT", "launchedBy": "Manoj Jaisinghani",
 				"duration": "00:00:00", "activeHosts": float64(0), "launchType": "On Demand", "bandwidth": "Medium", "scanStatus": "Failed",
-				"target": "1.2.3.5,10.10.10.10,...,2001:df1:f600:247d::a73:7de3", "scanType": "IP", "compliance": "Fail"}},
+				"target": "1.2.3.5,10.10.10.10,...,2001:df1:f600:247d::a73:7de3", "scanType": "IP", "compliance": "Fail", "finished": true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.tool, func(t *testing.T) {
@@ -226,7 +226,8 @@ func TestMutatingCallsAreAudited(t *testing.T) {
 	require.Len(t, lines, 3)
 	assert.Equal(t, "qualys_add_hosts", lines[0].Tool)
 	assert.Equal(t, "qualys", lines[0].Provider)
-	assert.Equal(t, testQualysUser, lines[0].Account)
+	assert.Equal(t, "default", lines[0].Account)
+	assert.Equal(t, testQualysUser, lines[0].User)
 	assert.Equal(t, []string{"203.0.113.5", "2001:db8::5"}, lines[0].Targets)
 	assert.Equal(t, "none", lines[0].Confirmation)
 	assert.Equal(t, "done", lines[0].Outcome)

@@ -24,6 +24,10 @@ type Options struct {
 	Qualys *qualys.Client
 	// Halo is the Halo Security client; nil leaves the Halo tools out.
 	Halo *halo.Client
+	// Accounts are named accounts of either provider. A provider with
+	// several is chosen per call with the account argument. Qualys and Halo,
+	// when set, are an account named "default" after that provider's own.
+	Accounts []Account
 	// Policy filters the catalog (read-only, toolsets, include, exclude).
 	Policy Policy
 	// Audit receives the audit trail; nil logs it through Logger.
@@ -42,6 +46,9 @@ type Options struct {
 	Logger *slog.Logger
 	// ServerOptions are passed to mcp-go (tests add output validation).
 	ServerOptions []server.ServerOption
+
+	// pollClock paces waiting tools; nil means the wall clock. Tests set it.
+	pollClock pollClock
 }
 
 // NewServer builds the MCP server: the catalog filtered by what is
@@ -51,7 +58,17 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	configured := map[Toolset]bool{ToolsetQualys: opts.Qualys != nil, ToolsetHalo: opts.Halo != nil}
+	accounts := opts.Accounts
+	if opts.Qualys != nil {
+		accounts = append(accounts, Account{Name: DefaultAccountName, Qualys: opts.Qualys})
+	}
+	if opts.Halo != nil {
+		accounts = append(accounts, Account{Name: DefaultAccountName, Halo: opts.Halo})
+	}
+	configured := map[Toolset]bool{}
+	for _, a := range accounts {
+		configured[a.toolset()] = true
+	}
 	selected, err := Select(Catalog(), configured, opts.Policy)
 	if err != nil {
 		return nil, nil, err
@@ -70,14 +87,19 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if store == nil {
 		store = g.Store()
 	}
-	deps := &Deps{Qualys: opts.Qualys, Log: log, Redactor: opts.Redactor, Audit: audit, Guard: g,
-		Halo: opts.Halo, Attestations: NewAttestationMemory(store, attestationMemoryTTL)}
+	deps := &Deps{Log: log, Redactor: opts.Redactor, Audit: audit, Guard: g, pollClock: opts.pollClock}
+	if deps.accounts, err = newAccountChoices(deps, accounts, store); err != nil {
+		return nil, nil, err
+	}
+	for i, t := range selected {
+		selected[i] = deps.accounts[t.Toolset].withAccount(t)
+	}
 
 	serverOpts := []server.ServerOption{
 		server.WithToolCapabilities(false),
 		// Clients may set a log level (logging/setLevel); the server offers it.
 		server.WithLogging(),
-		server.WithInstructions(instructions(selected)),
+		server.WithInstructions(instructions(selected, deps.accounts)),
 		server.WithLogger(slog.New(quietHandler{log.Handler()})),
 		server.WithToolHandlerMiddleware(redactResults(opts.Redactor)),
 	}
@@ -93,7 +115,7 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 
 // instructions is the short guide to the PCI workflow sent at initialize:
 // which tool serves which step, for the toolsets actually offered.
-func instructions(selected []Tool) string {
+func instructions(selected []Tool, accounts map[Toolset]*accountChoice) string {
 	has := map[string]bool{}
 	sets := map[Toolset]bool{}
 	for _, t := range selected {
@@ -114,7 +136,7 @@ func instructions(selected []Tool) string {
 		if has["qualys_launch_scan"] {
 			b.WriteString("qualys_launch_scan, then ")
 		}
-		b.WriteString("poll qualys_get_scan until Finished (qualys_list_scans finds past scans). " +
+		b.WriteString("qualys_wait_for_scan until finished (qualys_list_scans finds past scans). " +
 			"3. findings: qualys_list_vulnerabilities, qualys_get_vulnerability for remediation. " +
 			"4. status: qualys_compliance_summary gives each asset's Pass/Fail.")
 	}
@@ -127,6 +149,7 @@ func instructions(selected []Tool) string {
 		b.WriteString("; follow reports with halo_pci_list_reports and halo_pci_get_report.")
 	}
 	b.WriteString(" Never invent ids: read them from list tools.")
+	b.WriteString(accountsGuide(sets, accounts))
 	return b.String()
 }
 

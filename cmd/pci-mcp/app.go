@@ -12,6 +12,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/tools"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 // app is a configured pci-mcp: providers, logger and MCP server.
@@ -22,6 +23,8 @@ type app struct {
 	server   *server.MCPServer
 	tools    []tools.Tool
 	closers  []io.Closer
+	// store is the shared store (PCI_MCP_STORE_URL), or nil for memory.
+	store guard.Store
 }
 
 // newApp builds the providers the environment configures and the server.
@@ -44,6 +47,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 
 	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
 	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken)
+	secrets = append(secrets, storeSecrets(cfg.storeURL)...)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a.log, a.redactor = log, redactor
@@ -80,7 +84,16 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 			envQualysUsername, envQualysPassword, envHaloAPIKey)
 	}
 
-	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: cfg.confirm == "token"})
+	store, err := openStore(cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if store != nil {
+		a.store = store
+		a.closers = append(a.closers, store)
+		announceStore(log, store, cfg.storeURL)
+	}
+	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: cfg.confirm == "token", Store: a.store})
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)
 	}
@@ -108,13 +121,19 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		return nil, usageError("%v", err)
 	}
 	a.server, a.tools = srv, selected
-	names := make([]string, len(selected))
-	for i, t := range selected {
+	return a, nil
+}
+
+// ready logs that pci-mcp serves: once the transport can take a client (for
+// HTTP, once the listener is bound), never before.
+func (a *app) ready(attrs ...any) {
+	names := make([]string, len(a.tools))
+	for i, t := range a.tools {
 		names[i] = t.Name
 	}
-	log.Info("pci-mcp ready", "version", currentVersion(), "tools", len(selected), "providers", strings.Join(a.providers(), ","))
-	log.Debug("tools served", "names", strings.Join(names, ","))
-	return a, nil
+	attrs = append([]any{"version", currentVersion(), "tools", len(a.tools), "providers", strings.Join(a.providers(), ",")}, attrs...)
+	a.log.Info("pci-mcp ready", attrs...)
+	a.log.Debug("tools served", "names", strings.Join(names, ","))
 }
 
 // providers lists the configured providers by toolset name.

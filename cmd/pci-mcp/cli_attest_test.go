@@ -75,7 +75,7 @@ func TestCallAttestsWithYesSigningAsAttestPersonName(t *testing.T) {
 
 	code, stdout, stderr = runCall(t, getenv, "", "--yes", "halo_pci_attest", attestArgs(id))
 	require.Equal(t, exitOK, code, stderr)
-	assert.Contains(t, stderr, "Signed by: Dana Whitfield, IT Director", "the preview is shown")
+	assert.Contains(t, stderr, "Signed by: “Dana Whitfield”, “IT Director”", "the preview is shown")
 	assert.Contains(t, stdout, `"status":"done"`)
 	assert.Contains(t, stdout, `"pci_report_id":127346`)
 	assert.Equal(t, 1, attests(sim))
@@ -108,7 +108,7 @@ func TestCallAttestSignedAtTheTerminal(t *testing.T) {
 			conf := &confirmer{interactive: true, in: strings.NewReader(tt.typed), out: &prompt, personName: "Dana Whitfield"}
 			res := callThrough(t, getenv, conf, "halo_pci_attest", args)
 			var text strings.Builder
-			require.NoError(t, printResult(&text, res, false))
+			require.NoError(t, printResult(&text, res, false, false))
 			assert.Contains(t, text.String(), tt.want)
 			assert.Equal(t, !tt.wantDone && !strings.Contains(tt.want, "cancelled"), res.IsError)
 			assert.Contains(t, prompt.String(), "Proceed? [y/N] ")

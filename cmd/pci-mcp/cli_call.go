@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -16,12 +15,10 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
 	"github.com/mark3labs/mcp-go/mcp"
+	"github.com/spf13/cobra"
 )
 
 const callSynopsis = `pci-mcp call — call one tool, as an assistant would, and print its result.
-
-Usage:
-  pci-mcp call [flags] TOOL [ARGS]
 
 ARGS is the tool's arguments as a JSON object, @FILE to read them from a
 file, or - to read them from stdin; the default is {}. The call goes through
@@ -65,54 +62,88 @@ const (
 
 // callOptions are the flags only `call` has.
 type callOptions struct {
-	json bool
-	yes  bool
-	url  string
+	json     bool
+	yes      bool
+	url      string
+	logLevel slog.Level
 }
 
-// callCommand runs `pci-mcp call`.
-func callCommand(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cfg := &config{}
+// newCallCommand is `pci-mcp call`. It builds the same server serving does,
+// from the same (persistent) serving flags, so they go before or after
+// "call". --transport and --addr are accepted and ignored: call listens
+// nowhere and reaches the in-process server directly (or, with --url, a
+// running one); checkListen's rules for them apply to serving only, and
+// PCI_MCP_AUTH_TOKEN is what call sends as a client.
+func newCallCommand(c *cli) *cobra.Command {
 	var opts callOptions
-	fs, env := callFlags(cfg, &opts, stderr)
-	if err := cfg.parse(fs, env, flagsFirst(fs, args), getenv); err != nil {
-		return err
+	cmd := &cobra.Command{
+		Use:         "call TOOL [ARGS]",
+		Short:       "call one tool and print its result (pci-mcp call --help)",
+		Long:        callSynopsis,
+		Annotations: map[string]string{servesAnnotation: "true"},
+		Args: func(_ *cobra.Command, args []string) error {
+			if len(args) < 1 {
+				return usageError("call needs a tool name; see pci-mcp call --help, and pci-mcp tools for the list")
+			}
+			if len(args) > 2 {
+				return usageError("unexpected argument %q: ARGS must be one JSON object (quote it), @FILE or -", args[2])
+			}
+			return nil
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := c.config(cmd)
+			if err != nil {
+				return err
+			}
+			cfg.logLevel = opts.logLevel
+			spec := "{}"
+			if len(args) == 2 {
+				spec = args[1]
+			}
+			return c.call(cmd.Context(), cfg, opts, args[0], spec)
+		},
 	}
-	if fs.NArg() < 1 {
-		return usageError("call needs a tool name; see pci-mcp call --help, and pci-mcp tools for the list")
-	}
-	if fs.NArg() > 2 {
-		return usageError("unexpected argument %q: ARGS must be one JSON object (quote it), @FILE or -", fs.Arg(2))
-	}
-	name, spec := fs.Arg(0), "{}"
-	if fs.NArg() == 2 {
-		spec = fs.Arg(1)
-	}
-	arguments, err := readArguments(spec, stdin)
+	fs := cmd.Flags()
+	// A command's output should be its result: only warnings (among them
+	// the sandbox notice) and errors are logged unless asked. This
+	// --log-level stands in for the serving one under call.
+	opts.logLevel = slog.LevelWarn
+	fs.Var((*levelValue)(&opts.logLevel), "log-level", "debug, info, warn or error")
+	bindEnv(fs, "log-level", "PCI_MCP_LOG_LEVEL")
+	fs.BoolVar(&opts.json, "json", false, "print the whole CallToolResult as JSON instead of its text")
+	fs.BoolVar(&opts.yes, "yes", false, "confirm a destructive call without being asked: your own confirmation, as the operator, of what it will send (needed without a terminal)")
+	fs.StringVar(&opts.url, "url", "", "call a pci-mcp already serving Streamable HTTP at this URL (e.g. http://127.0.0.1:8080/mcp) instead of one in this process; the serving flags then do not apply")
+	bindEnv(fs, "url", envCallURL)
+	return cmd
+}
+
+// call runs one tool call and prints its result.
+func (c *cli) call(ctx context.Context, cfg *config, opts callOptions, name, spec string) error {
+	arguments, err := readArguments(spec, c.stdin)
 	if err != nil {
 		return err
 	}
 
 	confirmer := &confirmer{
 		yes:         opts.yes,
-		interactive: isTerminalReader(stdin),
-		in:          stdin,
-		out:         stderr,
+		interactive: isTerminalReader(c.stdin),
+		in:          c.stdin,
+		out:         c.stderr,
 		personName:  stringArgument(arguments, "attest_person_name"),
 	}
-	c, closeClient, err := connect(ctx, cfg, opts, getenv, confirmer, stderr)
+	client, closeClient, err := connect(ctx, cfg, opts, c.getenv, confirmer, c.stderr)
 	if err != nil {
 		return err
 	}
 	defer closeClient()
 
-	if err := checkToolServed(ctx, c, name); err != nil {
+	if err := checkToolServed(ctx, client, name); err != nil {
 		return err
 	}
 	var req mcp.CallToolRequest
 	req.Params.Name = name
 	req.Params.Arguments = arguments
-	res, err := c.CallTool(ctx, req)
+	res, err := client.CallTool(ctx, req)
 	if confirmer.refused {
 		// Whatever the protocol made of the refusal (an error result, or a
 		// call abandoned by the client), the story is the same.
@@ -122,31 +153,13 @@ func callCommand(ctx context.Context, args []string, getenv func(string) string,
 	if err != nil {
 		return fmt.Errorf("calling %s: %w", name, err)
 	}
-	if err := printResult(stdout, res, opts.json); err != nil {
+	if err := printResult(c.stdout, res, opts.json, isTerminal(c.stdout)); err != nil {
 		return err
 	}
 	if res.IsError {
 		return &exitError{code: exitToolError}
 	}
 	return nil
-}
-
-// callFlags are the serving flags, which build the in-process server, and
-// call's own.
-func callFlags(cfg *config, opts *callOptions, stderr io.Writer) (*flag.FlagSet, flagEnv) {
-	fs := flag.NewFlagSet("pci-mcp call", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	env := cfg.serveFlags(fs)
-	// A command's output should be its result: only warnings (among them
-	// the sandbox notice) and errors are logged unless asked.
-	cfg.logLevel = slog.LevelWarn
-	fs.Lookup("log-level").DefValue = cfg.logLevel.String()
-	fs.BoolVar(&opts.json, "json", false, "print the whole CallToolResult as JSON instead of its text")
-	fs.BoolVar(&opts.yes, "yes", false, "confirm a destructive call without being asked: your own confirmation, as the operator, of what it will send (needed without a terminal)")
-	fs.StringVar(&opts.url, "url", "", "call a pci-mcp already serving Streamable HTTP at this URL (e.g. http://127.0.0.1:8080/mcp) instead of one in this process; the serving flags then do not apply")
-	env["url"] = envCallURL
-	fs.Usage = func() { usage(stderr, fs, env, callSynopsis, true) }
-	return fs, env
 }
 
 // connect starts an MCP client: against the server newApp builds, in this
@@ -307,8 +320,10 @@ func stringArgument(args map[string]any, key string) string {
 	return s
 }
 
-// printResult prints the text of a result, or the whole result as JSON.
-func printResult(w io.Writer, res *mcp.CallToolResult, asJSON bool) error {
+// printResult prints the text of a result, or the whole result as JSON. On
+// a terminal (pretty), a text that is JSON is indented for a person to read;
+// otherwise it stays one line, for scripts and pipes.
+func printResult(w io.Writer, res *mcp.CallToolResult, asJSON, pretty bool) error {
 	if asJSON {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -331,39 +346,16 @@ func printResult(w io.Writer, res *mcp.CallToolResult, asJSON bool) error {
 	if len(texts) == 0 {
 		return nil
 	}
-	_, err := fmt.Fprintln(w, strings.Join(texts, "\n\n"))
-	return err
-}
-
-// flagsFirst moves the flags in args before the positional arguments, so
-// `call TOOL ARGS --json` works as well as `call --json TOOL ARGS`. A lone
-// "-" is a positional argument (stdin); everything after "--" is positional.
-func flagsFirst(fs *flag.FlagSet, args []string) []string {
-	var flags, positional []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case a == "--":
-			positional = append(positional, args[i+1:]...)
-			i = len(args)
-		case len(a) > 1 && a[0] == '-':
-			flags = append(flags, a)
-			name := strings.TrimLeft(a, "-")
-			if strings.Contains(name, "=") {
-				continue
+	if pretty {
+		for i, t := range texts {
+			var indented bytes.Buffer
+			if json.Valid([]byte(t)) && json.Indent(&indented, []byte(t), "", "  ") == nil {
+				texts[i] = indented.String()
 			}
-			if f := fs.Lookup(name); f != nil && !isBoolFlag(f) && i+1 < len(args) {
-				i++
-				flags = append(flags, args[i])
-			}
-		default:
-			positional = append(positional, a)
 		}
 	}
-	return append(append(flags, "--"), positional...)
-}
-
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
+	// Text is for a person: what an upstream put in it must not drive the
+	// terminal.
+	_, err := fmt.Fprintln(w, terminalSafe(strings.Join(texts, "\n\n")))
+	return err
 }

@@ -11,6 +11,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -63,14 +65,14 @@ func (c *confirmer) Elicit(ctx context.Context, req mcp.ElicitationRequest) (*mc
 			}
 			content["signature"] = c.personName
 		}
-		fmt.Fprintf(c.out, "%s\n\nConfirmed with --yes.\n", strings.TrimSpace(req.Params.Message))
+		fmt.Fprintf(c.out, "%s\n\nConfirmed with --yes.\n", terminalSafe(strings.TrimSpace(req.Params.Message)))
 		return accept(content), nil
 	case !c.interactive:
 		c.refused = true
 		return nil, errNoTerminal
 	}
 
-	fmt.Fprintf(c.out, "\n%s\n\nProceed? [y/N] ", strings.TrimSpace(req.Params.Message))
+	fmt.Fprintf(c.out, "\n%s\n\nProceed? [y/N] ", terminalSafe(strings.TrimSpace(req.Params.Message)))
 	answer, err := c.readLine(ctx)
 	if err != nil {
 		return nil, err
@@ -145,6 +147,31 @@ func requiredFields(schema any) []string {
 	}
 	_ = json.Unmarshal(data, &s)
 	return s.Required
+}
+
+// terminalSafe makes text safe to print on a terminal: the question comes
+// from the server (a remote one with --url), and a control or format
+// character in it could move the cursor, clear the screen, hide or reorder
+// text just before the y/N prompt. Every such character but the line break,
+// and every byte that is not UTF-8, is written out visibly instead, as
+// \x1b or \u202e.
+func terminalSafe(text string) string {
+	var b strings.Builder
+	for i, r := range text {
+		switch {
+		case r == utf8.RuneError && !strings.HasPrefix(text[i:], "\uFFFD"):
+			fmt.Fprintf(&b, `\x%02x`, text[i])
+		case r == '\n':
+			b.WriteRune(r)
+		case r < 0x80 && unicode.Is(unicode.Cc, r):
+			fmt.Fprintf(&b, `\x%02x`, r)
+		case unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r):
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
 }
 
 // isTerminalReader reports whether r is a terminal, so a person can answer.

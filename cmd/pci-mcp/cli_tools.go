@@ -2,20 +2,17 @@ package main
 
 import (
 	"encoding/json"
-	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 
+	"github.com/spf13/cobra"
+
 	"github.com/pci-mcp/pci-mcp/tools"
 )
 
 const toolsSynopsis = `pci-mcp tools — list the tool catalog.
-
-Usage:
-  pci-mcp tools [--json]
 
 Lists every tool pci-mcp offers, whatever is configured (no credentials
 needed): name, toolset, annotations, one-line description and the
@@ -50,24 +47,31 @@ type catalogListing struct {
 
 const tokenMethod = "bytes of the tool's JSON definition / 4, rounded up"
 
-// toolsCommand prints the catalog.
-func toolsCommand(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("pci-mcp tools", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	asJSON := fs.Bool("json", false, "print the catalog as JSON")
-	env := flagEnv{}
-	fs.Usage = func() { usage(stderr, fs, env, toolsSynopsis, false) }
-	if err := fs.Parse(args); err != nil {
-		return flagParseError(err)
+// newToolsCommand is `pci-mcp tools`: the catalog, whatever is configured.
+func newToolsCommand(c *cli) *cobra.Command {
+	var asJSON bool
+	cmd := &cobra.Command{
+		Use:   "tools [--json]",
+		Short: "list the tool catalog with each tool's token cost",
+		Long:  toolsSynopsis,
+		// Its one flag is in Use already.
+		DisableFlagsInUseLine: true,
+		Args:                  noArgs,
+		RunE: func(*cobra.Command, []string) error {
+			return printTools(c.stdout, asJSON)
+		},
 	}
-	if fs.NArg() > 0 {
-		return usageError("unexpected argument %q; see pci-mcp tools --help", fs.Arg(0))
-	}
+	cmd.Flags().BoolVar(&asJSON, "json", false, "print the catalog as JSON")
+	return cmd
+}
+
+// printTools prints the catalog as a table, or as JSON.
+func printTools(stdout io.Writer, asJSON bool) error {
 	listing, err := listCatalog(tools.Catalog())
 	if err != nil {
 		return err
 	}
-	if *asJSON {
+	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		enc.SetEscapeHTML(false)
@@ -132,13 +136,4 @@ func (h toolHints) String() string {
 		return "-"
 	}
 	return strings.Join(parts, ",")
-}
-
-// flagParseError maps a flag parsing failure to an exit status; the flag
-// package has already printed the message or the help.
-func flagParseError(err error) error {
-	if errors.Is(err, flag.ErrHelp) {
-		return &exitError{code: exitOK}
-	}
-	return &exitError{code: exitUsage}
 }

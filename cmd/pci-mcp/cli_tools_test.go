@@ -48,12 +48,12 @@ func TestToolsTableIsReadable(t *testing.T) {
 }
 
 func TestToolsUsage(t *testing.T) {
-	code, _, stderr := runMain(t, env(), "tools", "--help")
+	code, stdout, _ := runMain(t, env(), "tools", "--help")
 	assert.Equal(t, exitOK, code)
-	assert.Contains(t, stderr, "--json")
-	assert.Contains(t, stderr, "divided by 4")
+	assert.Contains(t, stdout, "--json")
+	assert.Contains(t, stdout, "divided by 4")
 
-	code, _, stderr = runMain(t, env(), "tools", "extra")
+	code, _, stderr := runMain(t, env(), "tools", "extra")
 	assert.Equal(t, exitUsage, code)
 	assert.Contains(t, stderr, `unexpected argument "extra"`)
 }

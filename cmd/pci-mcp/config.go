@@ -2,12 +2,11 @@ package main
 
 import (
 	"errors"
-	"flag"
-	"fmt"
-	"io"
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
@@ -41,6 +40,7 @@ type config struct {
 	auditLog       string
 	haloAPIKey     string
 	haloURL        string
+	storeURL       string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -59,6 +59,7 @@ const (
 	envHaloAPIKey     = "HALO_API_KEY"
 	envHaloURL        = "HALO_API_URL"
 	envAuthToken      = "PCI_MCP_AUTH_TOKEN"
+	envAddr           = "PCI_MCP_ADDR" // sets --addr; named in listen errors
 )
 
 // envOnly documents the environment variables that have no flag.
@@ -71,64 +72,47 @@ var envOnly = []struct{ name, usage string }{
 	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
+	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
 
-// flagEnv maps each flag to its environment variable.
-type flagEnv map[string]string
-
-// serveFlags registers the flags shared by serving and `call`.
-func (c *config) serveFlags(fs *flag.FlagSet) flagEnv {
-	env := flagEnv{}
-	str := func(p *string, name, envName, def, usage string) {
-		fs.StringVar(p, name, def, usage)
-		env[name] = envName
-	}
-	str(&c.transport, "transport", "PCI_MCP_TRANSPORT", "stdio", "MCP transport: stdio, sse or http")
-	str(&c.addr, "addr", "PCI_MCP_ADDR", "127.0.0.1:8080", "listen address for the sse and http transports")
-	fs.TextVar(&c.logLevel, "log-level", slog.LevelInfo, "log level: debug, info, warn or error")
-	env["log-level"] = "PCI_MCP_LOG_LEVEL"
-	str(&c.logFormat, "log-format", "PCI_MCP_LOG_FORMAT", "text", "log format on stderr: text or json")
+// serveFlags registers the serving flags, each with its environment
+// variable: the root's persistent flags, so serving and every subcommand
+// that builds a server (call) accept them in any position.
+func (c *config) serveFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&c.transport, "transport", "stdio", "MCP transport: stdio, sse or http")
+	bindEnv(fs, "transport", "PCI_MCP_TRANSPORT")
+	fs.StringVar(&c.addr, "addr", "127.0.0.1:8080", "listen address (host:port) for the sse and http transports")
+	bindEnv(fs, "addr", envAddr)
+	c.logLevel = slog.LevelInfo
+	fs.Var((*levelValue)(&c.logLevel), "log-level", "debug, info, warn or error")
+	bindEnv(fs, "log-level", "PCI_MCP_LOG_LEVEL")
+	fs.StringVar(&c.logFormat, "log-format", "text", "log format on stderr: text or json")
+	bindEnv(fs, "log-format", "PCI_MCP_LOG_FORMAT")
 	fs.BoolVar(&c.readOnly, "read-only", false, "serve only read-only tools")
-	env["read-only"] = "PCI_MCP_READ_ONLY"
+	bindEnv(fs, "read-only", "PCI_MCP_READ_ONLY")
 	fs.Var(&c.toolsets, "toolsets", "comma-separated toolsets to serve: qualys, halo (default: every configured provider)")
-	env["toolsets"] = "PCI_MCP_TOOLSETS"
+	bindEnv(fs, "toolsets", "PCI_MCP_TOOLSETS")
 	fs.Var(&c.tools, "tools", "comma-separated tool names to serve (default: all)")
-	env["tools"] = "PCI_MCP_TOOLS"
+	bindEnv(fs, "tools", "PCI_MCP_TOOLS")
 	fs.Var(&c.excludeTools, "exclude-tools", "comma-separated tool names not to serve")
-	env["exclude-tools"] = "PCI_MCP_EXCLUDE_TOOLS"
+	bindEnv(fs, "exclude-tools", "PCI_MCP_EXCLUDE_TOOLS")
 	fs.DurationVar(&c.upstream.timeout, "upstream-timeout", 30*time.Second, "timeout of each request to Qualys or Halo")
-	env["upstream-timeout"] = "PCI_MCP_UPSTREAM_TIMEOUT"
+	bindEnv(fs, "upstream-timeout", "PCI_MCP_UPSTREAM_TIMEOUT")
 	fs.IntVar(&c.upstream.concurrency, "upstream-concurrency", 4, "requests in flight to each provider at most")
-	env["upstream-concurrency"] = "PCI_MCP_UPSTREAM_CONCURRENCY"
+	bindEnv(fs, "upstream-concurrency", "PCI_MCP_UPSTREAM_CONCURRENCY")
 	fs.DurationVar(&c.confirmTTL, "confirm-ttl", tools.DefaultConfirmTTL, "how long a confirmation of a destructive call stays valid")
-	env["confirm-ttl"] = "PCI_MCP_CONFIRM_TTL"
-	str(&c.confirm, "confirm", "PCI_MCP_CONFIRM", "auto",
+	bindEnv(fs, "confirm-ttl", "PCI_MCP_CONFIRM_TTL")
+	fs.StringVar(&c.confirm, "confirm", "auto",
 		"how destructive calls are confirmed: auto (ask through the client when it can show a form, else a token) or token (always a token, for clients that decline questions unseen)")
-	c.httpFlags(fs, env)
-	c.sandboxFlags(fs, env)
-	return env
+	bindEnv(fs, "confirm", "PCI_MCP_CONFIRM")
+	c.httpFlags(fs)
+	c.sandboxFlags(fs)
 }
 
-// parse parses args, then fills every flag not given from its environment
-// variable, and reads the environment-only settings.
-func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func(string) string) error {
-	if err := fs.Parse(args); err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return &exitError{code: exitOK}
-		}
-		return &exitError{code: exitUsage}
-	}
-	given := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { given[f.Name] = true })
-	for name, envName := range env {
-		value := getenv(envName)
-		if given[name] || value == "" {
-			continue
-		}
-		if err := fs.Set(name, value); err != nil {
-			return usageError("%s=%q: %v", envName, value, err)
-		}
-	}
+// load reads the environment-only settings and checks the whole
+// configuration; the flags have been parsed and filled from their
+// environment variables (applyEnv) before.
+func (c *config) load(getenv func(string) string) error {
 	c.qualysUsername = getenv(envQualysUsername)
 	c.qualysPassword = getenv(envQualysPassword)
 	c.qualysURL = getenv(envQualysURL)
@@ -137,6 +121,7 @@ func (c *config) parse(fs *flag.FlagSet, env flagEnv, args []string, getenv func
 	c.haloAPIKey = getenv(envHaloAPIKey)
 	c.haloURL = getenv(envHaloURL)
 	c.http.authToken = getenv(envAuthToken)
+	c.storeURL = getenv(envStoreURL)
 	if err := c.prepareSandbox(); err != nil {
 		return err
 	}
@@ -187,32 +172,13 @@ func (c *config) policy() tools.Policy {
 	return p
 }
 
-// usage prints a subcommand's help: every flag with its environment variable.
-func usage(w io.Writer, fs *flag.FlagSet, env flagEnv, synopsis string, withEnvOnly bool) {
-	fmt.Fprintf(w, "%s\n\nFlags (each can also be set by the environment variable shown):\n", synopsis)
-	fs.VisitAll(func(f *flag.Flag) {
-		def := ""
-		if f.DefValue != "" && f.DefValue != "false" && f.DefValue != "[]" {
-			def = fmt.Sprintf(" (default %s)", f.DefValue)
-		}
-		envName := env[f.Name]
-		if envName != "" {
-			envName = "  [$" + envName + "]"
-		}
-		fmt.Fprintf(w, "  --%s\n        %s%s%s\n", f.Name, f.Usage, def, envName)
-	})
-	if withEnvOnly {
-		fmt.Fprintf(w, "\nEnvironment only (never flags, so secrets stay out of process listings):\n")
-		for _, e := range envOnly {
-			fmt.Fprintf(w, "  %-28s %s\n", e.name, e.usage)
-		}
-	}
-}
-
 // listValue is a comma-separated flag value.
 type listValue []string
 
 func (l *listValue) String() string { return strings.Join(*l, ",") }
+
+// Type names the value in the help: a comma-separated list.
+func (l *listValue) Type() string { return "strings" }
 
 func (l *listValue) Set(s string) error {
 	*l = nil
@@ -223,3 +189,20 @@ func (l *listValue) Set(s string) error {
 	}
 	return nil
 }
+
+// levelValue is a log level flag, spelled in lower case as users type it.
+type levelValue slog.Level
+
+func (l *levelValue) String() string { return strings.ToLower(slog.Level(*l).String()) }
+
+func (l *levelValue) Set(s string) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(s)); err != nil {
+		return errors.New("want debug, info, warn or error")
+	}
+	*l = levelValue(level)
+	return nil
+}
+
+// Type is "string", so the help quotes the default as it is typed.
+func (l *levelValue) Type() string { return "string" }

@@ -104,7 +104,7 @@ func TestHaloConfigurationErrors(t *testing.T) {
 }
 
 func TestHelpListsHaloVariables(t *testing.T) {
-	_, _, stderr := runMain(t, env(), "--help")
-	assert.Contains(t, stderr, "HALO_API_KEY")
-	assert.Contains(t, stderr, "HALO_API_URL")
+	_, stdout, _ := runMain(t, env(), "--help")
+	assert.Contains(t, stdout, "HALO_API_KEY")
+	assert.Contains(t, stdout, "HALO_API_URL")
 }

@@ -3,10 +3,13 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/mark3labs/mcp-go/server"
@@ -114,6 +117,7 @@ func newSSETransport(a *app, calls *callTracker) *httpTransport {
 func newHTTPHandler(a *app, t *httpTransport, timeouts httpTimeouts) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", healthHandler(a))
+	mux.Handle("GET /readyz", readyHandler(a.store))
 	for pattern, h := range t.routes {
 		mux.Handle(pattern, requireBearer(a.cfg.http.authToken, readBody(boundWrites(timeouts.write, h))))
 	}
@@ -154,7 +158,7 @@ type httpTestHooksKey struct{}
 // serveHTTP serves MCP over HTTP until ctx ends, then shuts down: it stops
 // accepting connections, lets calls in flight finish (within
 // --shutdown-timeout), then ends the event streams and returns.
-func serveHTTP(ctx context.Context, a *app) error {
+func serveHTTP(ctx context.Context, a *app, stderr io.Writer, program string) error {
 	cfg := a.cfg
 	hooks, _ := ctx.Value(httpTestHooksKey{}).(*httpTestHooks)
 	var ln net.Listener
@@ -163,7 +167,7 @@ func serveHTTP(ctx context.Context, a *app) error {
 	} else {
 		var err error
 		if ln, err = net.Listen("tcp", cfg.addr); err != nil {
-			return usageError("--addr %s: %v", cfg.addr, err)
+			return listenError(cfg.addr, err)
 		}
 	}
 	// The address was checked before (validateHTTP); the socket is what
@@ -202,8 +206,13 @@ func serveHTTP(ctx context.Context, a *app) error {
 	srv.RegisterOnShutdown(func() { close(listenerClosed) })
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	a.log.Info("serving MCP over HTTP", "transport", cfg.transport, "url", "http://"+ln.Addr().String()+t.endpoint,
-		"bearer_token_required", cfg.http.authToken != "")
+	// Ready only now that the socket is bound, with the address it is bound
+	// to (--addr 127.0.0.1:0 picks a free port).
+	url := "http://" + ln.Addr().String() + t.endpoint
+	a.ready("transport", cfg.transport, "url", url, "bearer_token_required", cfg.http.authToken != "")
+	if cfg.sandbox.enabled && cfg.logFormat == "text" {
+		fmt.Fprint(stderr, sandboxClientHint(cfg.transport, url, program))
+	}
 
 	select {
 	case err := <-served:
@@ -233,4 +242,41 @@ func serveHTTP(ctx context.Context, a *app) error {
 	<-served
 	a.log.Info("pci-mcp stopped")
 	return nil
+}
+
+// listenError explains why the listen address cannot be used, naming the
+// flag and the variable that set it.
+func listenError(addr string, err error) error {
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return usageError("--addr %s: the address is already in use (another program, or another pci-mcp, is listening there); "+
+			"stop it, or choose another address with --addr or %s", addr, envAddr)
+	}
+	return usageError("--addr %s (or %s): cannot listen there: %v", addr, envAddr, err)
+}
+
+// sandboxClientHint tells the person who started the sandbox over HTTP how
+// to point a client at it, with the URL it is bound to: printed once
+// serving has begun, never before.
+func sandboxClientHint(transport, url, program string) string {
+	kind, claudeKind := "http", "http"
+	if transport == "sse" {
+		kind, claudeKind = "sse", "sse"
+	}
+	return fmt.Sprintf(`
+Serving the sandbox over MCP at %[1]s. Point a client at it, e.g. VS Code (.vscode/mcp.json):
+  { "servers": { "pci-sandbox": { "type": %[2]q, "url": %[1]q } } }
+or Claude Code: claude mcp add --transport %[3]s pci-sandbox %[1]s
+or the MCP Inspector: npx @modelcontextprotocol/inspector --cli %[1]s --transport %[4]s --method tools/list
+Clients that start servers themselves (Claude Desktop) run: %[5]s --sandbox
+Ctrl-C stops it.
+
+`, url, kind, claudeKind, inspectorTransport(transport), displayProgram(program))
+}
+
+// inspectorTransport is the MCP Inspector's name for a transport.
+func inspectorTransport(transport string) string {
+	if transport == "sse" {
+		return "sse"
+	}
+	return "http"
 }

@@ -2,12 +2,13 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"net"
 	"net/netip"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 )
 
 // minAuthTokenLen is the shortest PCI_MCP_AUTH_TOKEN accepted: 32 bytes, as
@@ -27,11 +28,11 @@ type httpSettings struct {
 	authToken string
 }
 
-func (c *config) httpFlags(fs *flag.FlagSet, env flagEnv) {
+func (c *config) httpFlags(fs *pflag.FlagSet) {
 	fs.Var(&c.http.allowedOrigins, "allowed-origins", "comma-separated browser origins (scheme://host[:port]) allowed to call, exactly (e.g. the MCP Inspector's http://localhost:6274); every other Origin gets 403, loopback ones too")
-	env["allowed-origins"] = "PCI_MCP_ALLOWED_ORIGINS"
+	bindEnv(fs, "allowed-origins", "PCI_MCP_ALLOWED_ORIGINS")
 	fs.DurationVar(&c.http.shutdownTimeout, "shutdown-timeout", 25*time.Second, "on SIGINT or SIGTERM, how long calls in flight may take to finish (sse and http transports)")
-	env["shutdown-timeout"] = "PCI_MCP_SHUTDOWN_TIMEOUT"
+	bindEnv(fs, "shutdown-timeout", "PCI_MCP_SHUTDOWN_TIMEOUT")
 }
 
 // validateHTTP checks the HTTP flags, whatever the transport.

@@ -767,11 +767,11 @@ func TestHTTPCallsOutliveTheServerTimeouts(t *testing.T) {
 }
 
 func TestHelpListsTheHTTPSettings(t *testing.T) {
-	code, _, stderr := runMain(t, env(), "--help")
+	code, stdout, _ := runMain(t, env(), "--help")
 	assert.Equal(t, exitOK, code)
-	for _, want := range []string{"--addr", "PCI_MCP_ADDR", "--allowed-origins", "PCI_MCP_ALLOWED_ORIGINS",
-		"--shutdown-timeout", "PCI_MCP_SHUTDOWN_TIMEOUT", "PCI_MCP_AUTH_TOKEN"} {
-		assert.Contains(t, stderr, want)
+	for _, want := range []string{"--addr string", "PCI_MCP_ADDR", "--allowed-origins strings", "PCI_MCP_ALLOWED_ORIGINS",
+		"--shutdown-timeout duration", "PCI_MCP_SHUTDOWN_TIMEOUT", "PCI_MCP_AUTH_TOKEN"} {
+		assert.Contains(t, stdout, want)
 	}
 }
 

@@ -35,7 +35,7 @@ func main() {
 // run is the whole program, callable from tests without a subprocess. It
 // returns the exit status.
 func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
-	err := dispatch(ctx, args, getenv, stdin, stdout, stderr)
+	err := execute(ctx, args, getenv, stdin, stdout, stderr)
 	var exit *exitError
 	switch {
 	case err == nil:

@@ -18,6 +18,8 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/pci-mcp/pci-mcp/tools"
 )
 
 const markerPassword = "marker-password-for-cmd-tests"
@@ -29,6 +31,20 @@ func env(pairs ...string) func(string) string {
 		m[pairs[i]] = pairs[i+1]
 	}
 	return func(k string) string { return m[k] }
+}
+
+// serveCommand parses args as pci-mcp's serving command line does, with
+// the environment getenv, and returns the configuration it would serve.
+func serveCommand(args []string, getenv func(string) string, stderr io.Writer) (*config, error) {
+	c := &cli{getenv: getenv, stdin: strings.NewReader(""), stdout: io.Discard, stderr: stderr, program: "pci-mcp", cfg: &config{}}
+	root := c.newRootCommand()
+	if err := root.ParseFlags(args); err != nil {
+		return nil, usageError("%v", err)
+	}
+	if err := noArgs(root, root.Flags().Args()); err != nil {
+		return nil, err
+	}
+	return c.config(root)
 }
 
 func runMain(t *testing.T, getenv func(string) string, args ...string) (int, string, string) {
@@ -73,10 +89,10 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestHelpListsEveryFlagWithItsVariable(t *testing.T) {
-	code, _, stderr := runMain(t, env(), "--help")
+	code, stdout, _ := runMain(t, env(), "--help")
 	assert.Equal(t, exitOK, code)
 	for _, want := range []string{"--transport", "PCI_MCP_TRANSPORT", "--log-level", "PCI_MCP_LOG_LEVEL", "--read-only", "PCI_MCP_READ_ONLY", "QUALYS_PCI_URL"} {
-		assert.Contains(t, stderr, want)
+		assert.Contains(t, stdout, want)
 	}
 }
 
@@ -156,16 +172,20 @@ func TestStdioAgainstBuiltBinary(t *testing.T) {
 	assert.Equal(t, "pci-mcp", initRes.ServerInfo.Name)
 	assert.Contains(t, initRes.Instructions, "qualys_launch_scan")
 
-	tools, err := c.ListTools(ctx, mcp.ListToolsRequest{})
+	listed, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	require.NoError(t, err)
 	var names []string
-	for _, tool := range tools.Tools {
+	for _, tool := range listed.Tools {
 		names = append(names, tool.Name)
 	}
-	assert.ElementsMatch(t, []string{
-		"qualys_add_hosts", "qualys_add_virtual_hosts", "qualys_remove_hosts", "qualys_remove_virtual_hosts", "qualys_launch_scan", "qualys_get_scan",
-		"qualys_list_scans", "qualys_list_vulnerabilities", "qualys_get_vulnerability", "qualys_compliance_summary",
-	}, names)
+	var qualysTools []string
+	for _, tool := range tools.Catalog() {
+		if tool.Toolset == tools.ToolsetQualys {
+			qualysTools = append(qualysTools, tool.Name)
+		}
+	}
+	assert.Contains(t, qualysTools, "qualys_launch_scan")
+	assert.ElementsMatch(t, qualysTools, names, "with only Qualys configured, every Qualys tool and no other")
 
 	var call mcp.CallToolRequest
 	call.Params.Name = "qualys_list_scans"
@@ -197,7 +217,8 @@ func TestStdioAgainstBuiltBinary(t *testing.T) {
 	var entry map[string]any
 	require.NoError(t, json.Unmarshal([]byte(lines[0]), &entry))
 	assert.Equal(t, "qualys_add_hosts", entry["tool"])
-	assert.Equal(t, "merchant", entry["account"])
+	assert.Equal(t, "default", entry["account"], "the account the single-account variables make")
+	assert.Equal(t, "merchant", entry["user"])
 	assert.Equal(t, "done", entry["outcome"])
 	assert.NotContains(t, string(audit), markerPassword)
 

@@ -2,11 +2,12 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/spf13/pflag"
 
 	"github.com/pci-mcp/pci-mcp/providers/halo/halosim"
 	"github.com/pci-mcp/pci-mcp/providers/qualys/qualyssim"
@@ -33,13 +34,13 @@ type sandboxSettings struct {
 }
 
 // sandboxFlags registers --sandbox and its tuning flag.
-func (c *config) sandboxFlags(fs *flag.FlagSet, env flagEnv) {
+func (c *config) sandboxFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&c.sandbox.enabled, "sandbox", false,
 		"serve simulated Qualys PCI and Halo Security accounts on loopback instead of real ones: no credentials needed, no real account touched")
-	env["sandbox"] = envSandbox
+	bindEnv(fs, "sandbox", envSandbox)
 	fs.DurationVar(&c.sandbox.scanPhase, "sandbox-scan-phase", defaultSandboxScanPhase,
 		"with --sandbox: how long a launched Qualys scan stays queued, then running; Halo's demo scans finish after twice this (0 finishes scans at once)")
-	env["sandbox-scan-phase"] = envSandboxScanPhase
+	bindEnv(fs, "sandbox-scan-phase", envSandboxScanPhase)
 }
 
 // prepareSandbox checks the sandbox flags and, in sandbox mode, clears

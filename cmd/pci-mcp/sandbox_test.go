@@ -130,7 +130,7 @@ func TestSandboxQuarterOverStdio(t *testing.T) {
 	asked := s.call(t, "qualys_remove_virtual_hosts", remove)
 	assert.Equal(t, "confirmation_required", asked["status"])
 	preview := asked["preview"].(map[string]any)
-	assert.Equal(t, "sandbox-merchant", preview["account"], "the sandbox account, not the one in the environment")
+	assert.Equal(t, "sandbox-merchant", preview["user"], "the sandbox account, not the one in the environment")
 	token, _ := asked["confirmation_token"].(string)
 	require.NotEmpty(t, token)
 	summary = s.call(t, "qualys_compliance_summary", map[string]any{"limit": 100})
@@ -209,10 +209,10 @@ func TestSandboxUsageErrors(t *testing.T) {
 }
 
 func TestHelpListsTheSandboxAndTheCommands(t *testing.T) {
-	code, _, stderr := runMain(t, env(), "help")
+	code, stdout, _ := runMain(t, env(), "help")
 	assert.Equal(t, exitOK, code)
-	for _, want := range []string{"--sandbox ", "PCI_MCP_SANDBOX]", "--sandbox-scan-phase", "PCI_MCP_SANDBOX_SCAN_PHASE", "pci-mcp tools [--json]", "pci-mcp call TOOL [ARGS]"} {
-		assert.Contains(t, stderr, want)
+	for _, want := range []string{"--sandbox ", "PCI_MCP_SANDBOX]", "--sandbox-scan-phase duration", "PCI_MCP_SANDBOX_SCAN_PHASE", "pci-mcp tools [--json]", "pci-mcp call TOOL [ARGS]"} {
+		assert.Contains(t, stdout, want)
 	}
 }
 

@@ -3,24 +3,23 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"path/filepath"
+	"strings"
 
 	"github.com/mark3labs/mcp-go/server"
 )
 
 // serve runs the MCP server on the configured transport until ctx ends or
 // the client goes away.
-func serve(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
-	cfg, err := serveCommand(args, getenv, stderr)
-	if err != nil {
-		return err
-	}
+func (c *cli) serve(ctx context.Context, cfg *config) error {
 	if cfg.transport != "stdio" {
 		if err := cfg.checkListen(); err != nil {
 			return err
 		}
 	}
-	a, err := newApp(cfg, stderr)
+	a, err := newApp(cfg, c.stderr)
 	if err != nil {
 		return err
 	}
@@ -28,17 +27,43 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdin
 
 	switch cfg.transport {
 	case "stdio":
-		return serveStdio(ctx, a, stdin, stdout)
+		if isTerminalReader(c.stdin) {
+			// Someone typed pci-mcp at a prompt: what follows is JSON-RPC,
+			// which nobody types by hand.
+			fmt.Fprintln(c.stderr, stdioTerminalHint(c.program))
+		}
+		return serveStdio(ctx, a, c.stdin, c.stdout)
 	case "http", "sse":
-		return serveHTTP(ctx, a)
+		return serveHTTP(ctx, a, c.stderr, c.program)
 	}
 	return usageError("--transport %s is not available", cfg.transport)
+}
+
+// stdioTerminalHint is the one line shown when stdin is a terminal: stdio is
+// for an MCP client to start pci-mcp, and here are the ways to try it.
+func stdioTerminalHint(program string) string {
+	return fmt.Sprintf("pci-mcp speaks MCP (JSON-RPC) on stdin and stdout, for an MCP client that starts it; "+
+		"to try it yourself: `make run` (the sandbox over HTTP), `%s call --sandbox qualys_list_scans`, "+
+		"or add `%s --sandbox` to a client's config (README). Ctrl-C stops it.", displayProgram(program), displayProgram(program))
+}
+
+// displayProgram is the program as a person would type it again: a path
+// made absolute, or the bare name found on PATH.
+func displayProgram(program string) string {
+	if !strings.ContainsRune(program, filepath.Separator) {
+		return program
+	}
+	if abs, err := filepath.Abs(program); err == nil {
+		return abs
+	}
+	return program
 }
 
 // serveStdio speaks MCP on stdin/stdout; it returns when stdin closes or ctx
 // is cancelled.
 func serveStdio(ctx context.Context, a *app, stdin io.Reader, stdout io.Writer) error {
 	s := server.NewStdioServer(a.server)
+	a.ready("transport", "stdio")
 	err := s.Listen(ctx, stdin, stdout)
 	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, io.EOF) {
 		a.log.Info("pci-mcp stopped")

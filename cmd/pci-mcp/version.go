@@ -1,7 +1,10 @@
 package main
 
 import (
+	"fmt"
 	"runtime/debug"
+
+	"github.com/spf13/cobra"
 )
 
 // version is set at link time (-ldflags "-X main.version=v1.2.3"); otherwise
@@ -16,4 +19,19 @@ func currentVersion() string {
 		return info.Main.Version
 	}
 	return "dev"
+}
+
+// newVersionCommand is `pci-mcp version`; `pci-mcp --version` and `-v`
+// print the same line.
+func newVersionCommand(c *cli) *cobra.Command {
+	return &cobra.Command{
+		Use:   "version",
+		Short: "print the version",
+		Long:  "pci-mcp version — print the version (as pci-mcp --version and -v do).",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			_, err := fmt.Fprintf(c.stdout, "pci-mcp %s\n", currentVersion())
+			return err
+		},
+	}
 }

@@ -92,9 +92,33 @@ type ScanDetails struct {
 	// Target lists IPv4 and IPv6 addresses and ranges, comma-separated.
 	Target   upstream.String `json:"target,omitempty"`
 	ScanType upstream.String `json:"scanType,omitempty"`
-	// Compliance is the PCI verdict, "Pass" or "Fail", once finished.
+	// Compliance is the PCI verdict, "Pass" or "Fail". Qualys fills it in
+	// before the scan is over (a running scan already reads "Fail"), so it
+	// means something only once Final reports true.
 	Compliance upstream.String `json:"compliance,omitempty"`
 }
+
+// finalScanStatuses are the statuses after which a scan changes no more.
+// "Finished" and "Failed" appear in Qualys's samples; "Canceled",
+// "Cancelled" and "Error" are the other end states of Qualys scans
+// elsewhere in its products [guess]. This is the one place to change them.
+var finalScanStatuses = []string{"Finished", "Failed", "Canceled", "Cancelled", "Error"}
+
+// ScanStatusFinal reports whether a scan in this status is over, whatever
+// its outcome. The comparison ignores case and surrounding spaces.
+func ScanStatusFinal(status string) bool {
+	status = strings.TrimSpace(status)
+	for _, final := range finalScanStatuses {
+		if strings.EqualFold(status, final) {
+			return true
+		}
+	}
+	return false
+}
+
+// Final reports whether the scan is over: its status is final and its
+// Compliance verdict will not change.
+func (d *ScanDetails) Final() bool { return ScanStatusFinal(string(d.ScanStatus)) }
 
 // ScanDetails reads one scan (GET /pci/scan/{scanId}/details).
 func (c *Client) ScanDetails(ctx context.Context, scanID int64) (*ScanDetails, error) {

@@ -150,7 +150,7 @@ func New(cfg Config) (*Client, error) {
 		redactor: redactor,
 		slots:    make(chan struct{}, cfg.Concurrency),
 		log:      log.With("provider", cfg.Provider),
-		sleep:    sleepContext,
+		sleep:    Sleep,
 	}, nil
 }
 
@@ -274,7 +274,10 @@ func (c *Client) canceled(r Request, cause error, attempts int) *Error {
 	})
 }
 
-func sleepContext(ctx context.Context, d time.Duration) error {
+// Sleep waits for d, or less if ctx ends first, and then returns ctx's
+// error, if any: the one cancellable wait of retries and of callers that
+// poll (qualys_wait_for_scan).
+func Sleep(ctx context.Context, d time.Duration) error {
 	if d <= 0 {
 		return ctx.Err()
 	}

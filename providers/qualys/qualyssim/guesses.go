@@ -21,7 +21,7 @@ import (
 //     port and severity numbers, and bugTraqList and vendorReferenceList
 //     share cveList's [{urlText}] shape (vulns.go);
 //   - scan states after "Launch Requested" are "Running" and "Finished", and
-//     a scan that has not finished reports compliance "Fail" (scans.go);
+//     a scan that has not finished has no "compliance" member (scans.go);
 //   - bandwidth, scanType and launchType accept only the values above and
 //     "IP" and "ondemand" (scans.go);
 //   - request bodies are decoded strictly while unknown query parameters are

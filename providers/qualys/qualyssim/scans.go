@@ -84,11 +84,13 @@ func (sc *scan) duration(now time.Time) string {
 	return fmt.Sprintf("%02d:%02d:%02d", secs/3600, secs/60%60, secs%60)
 }
 
-// compliance is "Pass" only for a finished scan none of whose findings fails
-// PCI; like the seed's failed scan, a scan without a result is "Fail".
+// compliance is "Pass" for a finished scan none of whose findings fails
+// PCI and "Fail" for one that has such a finding. A scan that has not
+// finished has no verdict yet, and the simulator invents none: it answers
+// "" and the member is left out.
 func (sc *scan) compliance(now time.Time) string {
 	if sc.status(now) != scanFinished {
-		return statusFail
+		return ""
 	}
 	for _, sa := range sc.assets {
 		if (assetResult{findings: sa.findings}).status() == statusFail {
@@ -298,7 +300,7 @@ type scanDetails struct {
 	ScanStatus  string `json:"scanStatus"`
 	Target      string `json:"target"`
 	ScanType    string `json:"scanType"`
-	Compliance  string `json:"compliance"`
+	Compliance  string `json:"compliance,omitempty"`
 }
 
 // findScan returns the scan with id or nil.

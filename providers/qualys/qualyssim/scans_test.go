@@ -17,22 +17,28 @@ func TestScanProgression(t *testing.T) {
 	id := launch(t, srv, `{"title":"Progress","targetIps":"203.0.113.10, 203.0.113.11","targetAll":"false"}`)
 	equal(t, "id", id, 10988)
 
+	// compliance "" means no verdict: the member is absent until the scan
+	// has finished.
 	details := func(status, duration string, activeHosts int, compliance string) string {
+		verdict := ""
+		if compliance != "" {
+			verdict = fmt.Sprintf(`,"compliance":%q`, compliance)
+		}
 		return fmt.Sprintf(`{"responseApiVersion":"LATEST - V1","data":{"title":"Progress","startedOn":"July 01, 2025 at 09:00 AM GMT",`+
 			`"launchedBy":"Sandbox Merchant","duration":%q,"activeHosts":%d,"launchType":"On Demand","bandwidth":"Medium",`+
-			`"scanStatus":%q,"target":"203.0.113.10,203.0.113.11","scanType":"IP","compliance":%q}}`,
-			duration, activeHosts, status, compliance)
+			`"scanStatus":%q,"target":"203.0.113.10,203.0.113.11","scanType":"IP"%s}}`,
+			duration, activeHosts, status, verdict)
 	}
 	steps := []struct {
 		advance time.Duration
 		want    string
 		summary []string
 	}{
-		{0, details("Launch Requested", "00:00:00", 0, "Fail"), []string{"203.0.113.10||Not Scanned|IP", "203.0.113.11||Not Scanned|IP"}},
-		{59 * time.Second, details("Launch Requested", "00:00:00", 0, "Fail"), nil},
-		{time.Second, details("Running", "00:00:00", 0, "Fail"), nil},
-		{4*time.Minute + 30*time.Second, details("Running", "00:04:30", 0, "Fail"), []string{"203.0.113.10||Not Scanned|IP", "203.0.113.11||Not Scanned|IP"}},
-		{5*time.Minute + 29*time.Second, details("Running", "00:09:59", 0, "Fail"), nil},
+		{0, details("Launch Requested", "00:00:00", 0, ""), []string{"203.0.113.10||Not Scanned|IP", "203.0.113.11||Not Scanned|IP"}},
+		{59 * time.Second, details("Launch Requested", "00:00:00", 0, ""), nil},
+		{time.Second, details("Running", "00:00:00", 0, ""), nil},
+		{4*time.Minute + 30*time.Second, details("Running", "00:04:30", 0, ""), []string{"203.0.113.10||Not Scanned|IP", "203.0.113.11||Not Scanned|IP"}},
+		{5*time.Minute + 29*time.Second, details("Running", "00:09:59", 0, ""), nil},
 		{time.Second, details("Finished", "00:10:00", 2, "Fail"), []string{"203.0.113.10||Pass|IP", "203.0.113.11||Fail|IP"}},
 		{24 * time.Hour, details("Finished", "00:10:00", 2, "Fail"), nil},
 	}
