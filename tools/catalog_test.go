@@ -79,7 +79,10 @@ func TestAnnotationsMatchBehaviour(t *testing.T) {
 			// what blocks it, so --read-only still shows the blockers.
 			tool.Name == "halo_pci_start_attestation"
 		assert.Equal(t, isRead, tool.ReadOnly(), "%s readOnlyHint", tool.Name)
-		isRemoval := strings.Contains(tool.Name, "_remove_") || tool.Name == "halo_pci_attest"
+		// Removing an acknowledgement makes findings count again: a write,
+		// not destructive. Acknowledging hides them: destructive.
+		isRemoval := (strings.Contains(tool.Name, "_remove_") && tool.Name != "halo_remove_host_acknowledgement") ||
+			tool.Name == "halo_pci_attest" || tool.Name == "halo_acknowledge_host"
 		assert.Equal(t, isRemoval, tool.Destructive(), "%s destructiveHint", tool.Name)
 		assert.True(t, tool.OpenWorld(), "%s reaches a third-party API", tool.Name)
 	}

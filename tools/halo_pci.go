@@ -90,5 +90,10 @@ func haloTools() []Tool {
 		haloGetTarget(),
 		haloListScans(),
 		haloGetScan(),
+		haloListEvents(),
+		haloGetEvent(),
+		haloListAcknowledgedHosts(),
+		haloAcknowledgeHost(),
+		haloRemoveHostAcknowledgement(),
 	}
 }

@@ -16,7 +16,14 @@ import (
 var haloReadTools = []string{
 	"halo_pci_summary", "halo_pci_start_attestation", "halo_pci_list_reports", "halo_pci_get_report",
 	"halo_list_targets", "halo_get_target", "halo_list_scans", "halo_get_scan",
+	"halo_list_events", "halo_get_event", "halo_list_acknowledged_hosts",
 }
+
+// Halo's write tools: guarded (destructive) or not.
+var (
+	haloGuardedTools   = []string{"halo_pci_attest", "halo_acknowledge_host"}
+	haloUnguardedWrite = []string{"halo_remove_host_acknowledgement"}
+)
 
 func TestHaloToolsListed(t *testing.T) {
 	env := newHaloEnv(t, haloEnvOptions{})
@@ -28,18 +35,29 @@ func TestHaloToolsListed(t *testing.T) {
 		assert.NotEmpty(t, tool.Title, tool.Name)
 		assert.NotEmpty(t, tool.Description, tool.Name)
 		assert.Equal(t, "object", tool.OutputSchema.Type, tool.Name)
-		isAttest := tool.Name == "halo_pci_attest"
-		if isAttest {
-			require.NotNil(t, tool.Annotations.DestructiveHint, "%s states destructiveHint", tool.Name)
-			assert.True(t, *tool.Annotations.DestructiveHint, tool.Name)
-		} else {
-			require.NotNil(t, tool.Annotations.ReadOnlyHint, "%s states readOnlyHint", tool.Name)
-			assert.True(t, *tool.Annotations.ReadOnlyHint, tool.Name)
-		}
+		t.Run(tool.Name, func(t *testing.T) { assertHintsAsServed(t, tool) })
+		isRead := slices.Contains(haloReadTools, tool.Name)
+		assert.Equal(t, isRead, hint(tool.Annotations.ReadOnlyHint), tool.Name)
+		assert.Equal(t, slices.Contains(haloGuardedTools, tool.Name), !isRead && tool.Annotations.DestructiveHint != nil && *tool.Annotations.DestructiveHint, tool.Name)
 	}
-	assert.ElementsMatch(t, append(slices.Clone(haloReadTools), "halo_pci_attest"), names,
+	assert.ElementsMatch(t, slices.Concat(haloReadTools, haloGuardedTools, haloUnguardedWrite), names,
 		"with only HALO_API_KEY set, the Halo tools and nothing else")
 	assert.Empty(t, env.upstreamCalls(), "listing tools reaches no upstream")
+}
+
+// assertHintsAsServed: a read tool says readOnlyHint true and nothing the
+// spec ignores; any other states destructiveHint; openWorldHint stays at
+// its default, true (TestToolsListOverMCP checks the same on the wire).
+func assertHintsAsServed(t *testing.T, tool mcp.Tool) {
+	t.Helper()
+	a := tool.Annotations
+	if a.ReadOnlyHint != nil && *a.ReadOnlyHint {
+		assert.Nil(t, a.DestructiveHint, "the spec reads destructiveHint only when readOnlyHint is false")
+		assert.Nil(t, a.IdempotentHint, "the spec reads idempotentHint only when readOnlyHint is false")
+	} else {
+		assert.NotNil(t, a.DestructiveHint, "a tool that changes something states destructiveHint")
+	}
+	assert.Nil(t, a.OpenWorldHint, "true by default, as every tool is")
 }
 
 func TestHaloPCISummary(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/server"
 
+	"github.com/pci-mcp/pci-mcp/cmd/pci-mcp/internal/accounts"
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
@@ -45,8 +46,12 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		a.closers = append(a.closers, sb)
 	}
 
-	secrets := upstream.BasicAuthSecrets(cfg.qualysUsername, cfg.qualysPassword)
-	secrets = append(secrets, cfg.stateKey, cfg.haloAPIKey, cfg.http.authToken)
+	var secrets []string
+	for _, acct := range cfg.accounts.All() {
+		secrets = append(secrets, upstream.BasicAuthSecrets(acct.Username.Value, acct.Password.Value)...)
+		secrets = append(secrets, acct.APIKey.Value)
+	}
+	secrets = append(secrets, cfg.stateKey, cfg.http.authToken)
 	secrets = append(secrets, storeSecrets(cfg.storeURL)...)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
@@ -60,28 +65,19 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	settings := upstream.Settings{Timeout: cfg.upstream.timeout, Concurrency: cfg.upstream.concurrency, Logger: log, Redactor: redactor}
 	userAgent := "pci-mcp/" + currentVersion()
 
-	var qualysClient *qualys.Client
-	if cfg.qualysUsername != "" {
-		c, err := qualys.New(qualys.Config{
-			BaseURL: cfg.qualysURL, Username: cfg.qualysUsername, Password: cfg.qualysPassword,
-			UserAgent: userAgent, Settings: settings,
-		})
+	// Each account has its own client, and so its own limit of requests in
+	// flight: one busy merchant does not hold up another.
+	var served []tools.Account
+	for _, acct := range cfg.accounts.All() {
+		ta, err := newAccountClient(acct, userAgent, settings)
 		if err != nil {
-			return nil, usageError("%s: %v", envQualysURL, err)
+			return nil, err
 		}
-		qualysClient = c
+		served = append(served, ta)
 	}
-	var haloClient *halo.Client
-	if cfg.haloAPIKey != "" {
-		c, err := halo.New(halo.Config{BaseURL: cfg.haloURL, APIKey: cfg.haloAPIKey, UserAgent: userAgent, Settings: settings})
-		if err != nil {
-			return nil, usageError("%s: %v", envHaloURL, err)
-		}
-		haloClient = c
-	}
-	if qualysClient == nil && haloClient == nil {
-		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI, or %s for Halo Security; or try pci-mcp with simulated accounts: --sandbox",
-			envQualysUsername, envQualysPassword, envHaloAPIKey)
+	if len(served) == 0 {
+		return nil, usageError("no provider is configured: set %s and %s for Qualys PCI, or %s for Halo Security, or name several accounts in %s; or try pci-mcp with simulated accounts: --sandbox",
+			envQualysUsername, envQualysPassword, envHaloAPIKey, envAccountsFile)
 	}
 
 	store, err := openStore(cfg, log)
@@ -109,8 +105,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 
 	srv, selected, err := tools.NewServer(tools.Options{
 		Version:  currentVersion(),
-		Qualys:   qualysClient,
-		Halo:     haloClient,
+		Accounts: served,
 		Policy:   cfg.policy(),
 		Audit:    tools.NewAudit(auditFile, log, redactor),
 		Guard:    guard,
@@ -160,4 +155,21 @@ func (a *app) Close() error {
 		return fmt.Errorf("closing: %s", strings.Join(errs, "; "))
 	}
 	return nil
+}
+
+// newAccountClient makes the provider client of one account.
+func newAccountClient(acct accounts.Account, userAgent string, settings upstream.Settings) (tools.Account, error) {
+	ta := tools.Account{Name: acct.Name, Default: acct.Default, Credentials: acct.CredentialSources()}
+	var err error
+	switch acct.Provider {
+	case accounts.Qualys:
+		ta.Qualys, err = qualys.New(qualys.Config{BaseURL: acct.URL.Value, Username: acct.Username.Value, Password: acct.Password.Value,
+			UserAgent: userAgent, Settings: settings})
+	case accounts.Halo:
+		ta.Halo, err = halo.New(halo.Config{BaseURL: acct.URL.Value, APIKey: acct.APIKey.Value, UserAgent: userAgent, Settings: settings})
+	}
+	if err != nil {
+		return ta, usageError("%s account %q: url: %v", acct.Provider, acct.Name, err)
+	}
+	return ta, nil
 }

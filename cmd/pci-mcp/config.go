@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/pci-mcp/pci-mcp/cmd/pci-mcp/internal/accounts"
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/tools"
@@ -31,16 +32,16 @@ type config struct {
 	http         httpSettings
 	sandbox      sandboxSettings
 
-	// Credentials and endpoints: environment only, so they never show in a
-	// process listing.
-	qualysUsername string
-	qualysPassword string
-	qualysURL      string
-	stateKey       string
-	auditLog       string
-	haloAPIKey     string
-	haloURL        string
-	storeURL       string
+	// only is --accounts: serve only the accounts of these names.
+	only listValue
+	// accounts are the provider accounts served, with their secrets:
+	// PCI_MCP_ACCOUNTS_FILE's, the single-account variables', or the
+	// sandbox's. Environment only, so no secret shows in a process listing.
+	accounts     *accounts.Set
+	accountsFile string
+	stateKey     string
+	auditLog     string
+	storeURL     string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -51,13 +52,14 @@ type upstreamSettings struct {
 
 // Environment variables read directly (not through a flag).
 const (
-	envQualysUsername = "QUALYS_USERNAME"
-	envQualysPassword = "QUALYS_PASSWORD"
-	envQualysURL      = "QUALYS_PCI_URL"
+	envQualysUsername = accounts.EnvQualysUsername
+	envQualysPassword = accounts.EnvQualysPassword
+	envQualysURL      = accounts.EnvQualysURL
 	envStateKey       = "PCI_MCP_STATE_KEY"
 	envAuditLog       = "PCI_MCP_AUDIT_LOG"
-	envHaloAPIKey     = "HALO_API_KEY"
-	envHaloURL        = "HALO_API_URL"
+	envHaloAPIKey     = accounts.EnvHaloAPIKey
+	envHaloURL        = accounts.EnvHaloURL
+	envAccountsFile   = "PCI_MCP_ACCOUNTS_FILE"
 	envAuthToken      = "PCI_MCP_AUTH_TOKEN"
 	envAddr           = "PCI_MCP_ADDR" // sets --addr; named in listen errors
 )
@@ -71,6 +73,7 @@ var envOnly = []struct{ name, usage string }{
 	{envAuditLog, "file the audit trail of mutating calls is appended to (default: info-level log lines)"},
 	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
+	{envAccountsFile, "JSON file of named accounts (merchants) of either provider, secrets by reference only (README: Many merchants)"},
 	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
 	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
@@ -105,6 +108,8 @@ func (c *config) serveFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&c.confirm, "confirm", "auto",
 		"how destructive calls are confirmed: auto (ask through the client when it can show a form, else a token) or token (always a token, for clients that decline questions unseen)")
 	bindEnv(fs, "confirm", "PCI_MCP_CONFIRM")
+	fs.Var(&c.only, "accounts", "comma-separated account names to serve (default: every configured account)")
+	bindEnv(fs, "accounts", "PCI_MCP_ACCOUNTS")
 	c.httpFlags(fs)
 	c.sandboxFlags(fs)
 }
@@ -113,19 +118,27 @@ func (c *config) serveFlags(fs *pflag.FlagSet) {
 // configuration; the flags have been parsed and filled from their
 // environment variables (applyEnv) before.
 func (c *config) load(getenv func(string) string) error {
-	c.qualysUsername = getenv(envQualysUsername)
-	c.qualysPassword = getenv(envQualysPassword)
-	c.qualysURL = getenv(envQualysURL)
 	c.stateKey = getenv(envStateKey)
 	c.auditLog = getenv(envAuditLog)
-	c.haloAPIKey = getenv(envHaloAPIKey)
-	c.haloURL = getenv(envHaloURL)
+	c.accountsFile = getenv(envAccountsFile)
 	c.http.authToken = getenv(envAuthToken)
 	c.storeURL = getenv(envStoreURL)
-	if err := c.prepareSandbox(); err != nil {
+	if err := c.prepareSandbox(getenv); err != nil {
 		return err
 	}
-	return c.validate()
+	if err := c.validate(); err != nil {
+		return err
+	}
+	if c.sandbox.enabled {
+		// The sandbox's accounts are made when its simulators start.
+		return nil
+	}
+	set, err := accounts.Load(accounts.Options{File: c.accountsFile, Only: c.only, Getenv: getenv})
+	if err != nil {
+		return usageError("%v", err)
+	}
+	c.accounts = set
+	return nil
 }
 
 func (c *config) validate() error {
@@ -156,9 +169,6 @@ func (c *config) validate() error {
 	}
 	if err := c.validateHTTP(); err != nil {
 		return err
-	}
-	if (c.qualysUsername == "") != (c.qualysPassword == "") {
-		return usageError("set both %s and %s, or neither", envQualysUsername, envQualysPassword)
 	}
 	return nil
 }

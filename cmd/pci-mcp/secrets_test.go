@@ -38,6 +38,9 @@ func secretMarkers() []string {
 	return []string{
 		markerPassword, markerHaloKey, markerAuthToken, markerStateKey,
 		base64.StdEncoding.EncodeToString([]byte(secretQualysUser + ":" + markerPassword)),
+		// The accounts file's merchants (accounts_test.go).
+		markerEUPassword, markerHalo2APIKey,
+		base64.StdEncoding.EncodeToString([]byte(secretEUUser + ":" + markerEUPassword)),
 	}
 }
 
@@ -87,6 +90,13 @@ func sweepCalls() []secretCall {
 // token route, and returns everything the client saw.
 func sweep(t *testing.T, c *client.Client) string {
 	t.Helper()
+	return sweepAccounts(t, c, nil)
+}
+
+// sweepAccounts is sweep with each call naming the account accounts gives
+// for its provider ("qualys", "halo"), when it gives one.
+func sweepAccounts(t *testing.T, c *client.Client, accounts map[string]string) string {
+	t.Helper()
 	var seen strings.Builder
 	record := func(res *mcp.CallToolResult, err error) *mcp.CallToolResult {
 		if err != nil {
@@ -102,6 +112,11 @@ func sweep(t *testing.T, c *client.Client) string {
 	for _, call := range sweepCalls() {
 		var req mcp.CallToolRequest
 		req.Params.Name = call.tool
+		provider, _, _ := strings.Cut(call.tool, "_")
+		if name := accounts[provider]; name != "" {
+			call.args = `{"account":"` + name + `",` + strings.TrimPrefix(call.args, "{")
+			call.args = strings.Replace(call.args, ",}", "}", 1)
+		}
 		req.Params.Arguments = json.RawMessage(call.args)
 		res := record(c.CallTool(ctx, req))
 		if res == nil || res.IsError {
@@ -224,6 +239,36 @@ func TestNoSecretIsEverShown(t *testing.T) {
 				assertNoSecret(t, "audit lines", string(audit))
 				if u.name == "hostile fakes" {
 					require.Contains(t, seen, "[REDACTED]", "the fakes' echoes were scrubbed, not absent")
+				}
+			})
+		}
+	}
+	// Every account of a several-merchant configuration: the file's and
+	// the environment's, each with its own marker secrets.
+	for _, tr := range transports[:2] {
+		for _, makeUpstreams := range []func(*testing.T) upstreams{simulatorUpstreams, hostileUpstreams} {
+			u := makeUpstreams(t)
+			t.Run(tr.name+"/accounts/"+u.name, func(t *testing.T) {
+				auditPath := filepath.Join(t.TempDir(), "audit.jsonl")
+				f := &accountsFixture{file: writeAccountsFile(t, u.qualysURL, u.haloURL)}
+				if u.name == "simulators" {
+					f = newAccountsFixture(t)
+				}
+				c, logs := tr.connect(t, f.accountsEnv(secretEnv(u, auditPath, "json")))
+				var seen strings.Builder
+				for _, accounts := range []map[string]string{{"qualys": "acme-eu", "halo": "acme-2"}, {"qualys": "default", "halo": "default"}} {
+					seen.WriteString(sweepAccounts(t, c, accounts))
+				}
+				require.NoError(t, c.Close())
+				audit, err := os.ReadFile(auditPath)
+				require.NoError(t, err)
+				require.Contains(t, string(audit), `"account":"acme-eu"`)
+				require.Contains(t, string(audit), `"account":"default"`)
+				assertNoSecret(t, "tool results and errors", seen.String())
+				assertNoSecret(t, "log lines", logs())
+				assertNoSecret(t, "audit lines", string(audit))
+				if u.name == "hostile fakes" {
+					require.Contains(t, seen.String(), "[REDACTED]", "the fakes' echoes were scrubbed, not absent")
 				}
 			})
 		}

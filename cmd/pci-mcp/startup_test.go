@@ -154,11 +154,11 @@ func TestCallPrettyPrintsOnATerminal(t *testing.T) {
 	code := run(context.Background(), []string{"pci-mcp", "call", "--sandbox", "qualys_list_scans", `{"limit": 1}`}, env(), strings.NewReader(""), tty, &stderr)
 	require.Equal(t, exitOK, code, stderr.String())
 	shown := output()
-	assert.Contains(t, shown, "{\n  \"totalCount\": 1,\n")
+	assert.Contains(t, shown, "{\n  \"account\": \"sandbox-us\",\n  \"totalCount\": 1,\n")
 	assert.Contains(t, shown, "\n  \"scanInfoList\": [\n    {\n      \"scanId\": 10987,\n")
 
 	code, piped, stderrPipe := runMain(t, env(), "call", "--sandbox", "qualys_list_scans", `{"limit": 1}`)
 	require.Equal(t, exitOK, code, stderrPipe)
 	assert.Equal(t, 1, strings.Count(piped, "\n"), piped)
-	assert.True(t, strings.HasPrefix(piped, `{"totalCount":1,`), piped)
+	assert.True(t, strings.HasPrefix(piped, `{"account":"sandbox-us","totalCount":1,`), piped)
 }

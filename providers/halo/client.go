@@ -145,7 +145,17 @@ type listAnswer[T any] struct {
 	List       []T        `json:"list"`
 }
 
-// get sends a GET and decodes the answer into out.
+// get sends a GET that only reads and decodes the answer into out.
 func (c *Client) get(ctx context.Context, path string, query url.Values, out any) error {
-	return c.http.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path, Query: query}, out)
+	return c.http.Do(ctx, upstream.Request{Effect: upstream.Read, Method: http.MethodGet, Path: path, Query: query}, out)
+}
+
+// write sends a GET that changes state, as most of Halo's writes are
+// [doc]: as a write, whatever its method, so it is never sent twice by
+// accident. Halo answers {"success": 1}; an error body is an *upstream.Error.
+func (c *Client) write(ctx context.Context, path string, query url.Values) error {
+	var answer struct {
+		Success upstream.Int `json:"success"`
+	}
+	return c.http.Do(ctx, upstream.Request{Effect: upstream.Write, Method: http.MethodGet, Path: path, Query: query}, &answer)
 }

@@ -187,7 +187,7 @@ func (c *Client) Attest(ctx context.Context, r AttestRequest) (*Report, error) {
 		Success upstream.Int `json:"success"`
 		Report  Report       `json:"report"`
 	}
-	req := upstream.Request{Method: http.MethodPost, Path: "pci/attest.json", Body: newAttestBody(r)}
+	req := upstream.Request{Effect: upstream.Write, Method: http.MethodPost, Path: "pci/attest.json", Body: newAttestBody(r)}
 	if err := c.http.Do(ctx, req, &answer); err != nil {
 		return nil, err
 	}

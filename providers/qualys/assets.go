@@ -58,7 +58,7 @@ func (c *Client) RemoveVirtualHosts(ctx context.Context, hosts []VirtualHost) (*
 // write sends a change whose answer is a message string.
 func (c *Client) write(ctx context.Context, method, path string, body any) (*WriteResult, error) {
 	var env envelope[upstream.String]
-	if err := c.http.Do(ctx, upstream.Request{Method: method, Path: path, Body: body}, &env); err != nil {
+	if err := c.http.Do(ctx, upstream.Request{Effect: upstream.Write, Method: method, Path: path, Body: body}, &env); err != nil {
 		return nil, err
 	}
 	return &WriteResult{Message: string(env.Data)}, nil

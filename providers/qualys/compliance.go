@@ -34,7 +34,7 @@ type ComplianceSummary struct {
 // /pci/compliance/summary).
 func (c *Client) ComplianceSummary(ctx context.Context, opts ListOptions) (*ComplianceSummary, error) {
 	var env envelope[ComplianceSummary]
-	if err := c.http.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "pci/compliance/summary", Query: opts.query()}, &env); err != nil {
+	if err := c.http.Do(ctx, upstream.Request{Effect: upstream.Read, Method: http.MethodGet, Path: "pci/compliance/summary", Query: opts.query()}, &env); err != nil {
 		return nil, err
 	}
 	if env.Data.Assets == nil {

@@ -71,7 +71,7 @@ func (c *Client) LaunchScan(ctx context.Context, r LaunchScanRequest) (*Launched
 		LaunchType: orDefault(r.LaunchType, LaunchOnDemand),
 	}
 	var env envelope[LaunchedScan]
-	if err := c.http.Do(ctx, upstream.Request{Method: http.MethodPost, Path: "pci/scan/launch", Body: body}, &env); err != nil {
+	if err := c.http.Do(ctx, upstream.Request{Effect: upstream.Write, Method: http.MethodPost, Path: "pci/scan/launch", Body: body}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Data, nil
@@ -124,7 +124,7 @@ func (d *ScanDetails) Final() bool { return ScanStatusFinal(string(d.ScanStatus)
 func (c *Client) ScanDetails(ctx context.Context, scanID int64) (*ScanDetails, error) {
 	var env envelope[ScanDetails]
 	path := "pci/scan/" + strconv.FormatInt(scanID, 10) + "/details"
-	if err := c.http.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path}, &env); err != nil {
+	if err := c.http.Do(ctx, upstream.Request{Effect: upstream.Read, Method: http.MethodGet, Path: path}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Data, nil
@@ -150,7 +150,7 @@ type ScanList struct {
 // ListScans lists the account's scans (GET /pci/scan/list).
 func (c *Client) ListScans(ctx context.Context, opts ListOptions) (*ScanList, error) {
 	var env envelope[ScanList]
-	if err := c.http.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "pci/scan/list", Query: opts.query()}, &env); err != nil {
+	if err := c.http.Do(ctx, upstream.Request{Effect: upstream.Read, Method: http.MethodGet, Path: "pci/scan/list", Query: opts.query()}, &env); err != nil {
 		return nil, err
 	}
 	if env.Data.Scans == nil {

@@ -34,7 +34,7 @@ type VulnerabilityList struct {
 // ListVulnerabilities lists the merchant's detections (GET /pci/vuln/list).
 func (c *Client) ListVulnerabilities(ctx context.Context, opts ListOptions) (*VulnerabilityList, error) {
 	var env envelope[VulnerabilityList]
-	if err := c.http.Do(ctx, upstream.Request{Method: http.MethodGet, Path: "pci/vuln/list", Query: opts.query()}, &env); err != nil {
+	if err := c.http.Do(ctx, upstream.Request{Effect: upstream.Read, Method: http.MethodGet, Path: "pci/vuln/list", Query: opts.query()}, &env); err != nil {
 		return nil, err
 	}
 	if env.Data.Vulnerabilities == nil {
@@ -79,7 +79,7 @@ type Vulnerability struct {
 func (c *Client) VulnerabilityDetails(ctx context.Context, id int64) (*Vulnerability, error) {
 	var env envelope[Vulnerability]
 	path := "pci/vuln/" + strconv.FormatInt(id, 10) + "/details"
-	if err := c.http.Do(ctx, upstream.Request{Method: http.MethodGet, Path: path}, &env); err != nil {
+	if err := c.http.Do(ctx, upstream.Request{Effect: upstream.Read, Method: http.MethodGet, Path: path}, &env); err != nil {
 		return nil, err
 	}
 	return &env.Data, nil

@@ -77,7 +77,7 @@ func (c *Client) attempt(ctx context.Context, r Request, target string, payload 
 			e.StatusCode = resp.StatusCode
 			e.ContentType = resp.Header.Get("Content-Type")
 			e.Message = fmt.Sprintf("the answer is larger than the %s limit", byteSize(c.cfg.MaxResponseBytes))
-			e.OutcomeUnknown = isWrite(r.Method) && resp.StatusCode < 300
+			e.OutcomeUnknown = r.Effect == Write && resp.StatusCode < 300
 		})
 		return res
 	case readErr != nil:
@@ -140,7 +140,7 @@ func (c *Client) transportError(ctx context.Context, r Request, err error, deliv
 		default:
 			e.Kind = KindNetwork
 		}
-		e.OutcomeUnknown = delivered && isWrite(r.Method)
+		e.OutcomeUnknown = delivered && r.Effect == Write
 	})
 }
 
@@ -182,7 +182,7 @@ func (c *Client) checkAnswer(r Request, resp *http.Response, body []byte) *Error
 			e.Message = describeNonJSON(resp.StatusCode, contentType, body)
 			// The upstream answered 2xx: a write was very likely processed,
 			// but we cannot read what it said.
-			e.OutcomeUnknown = isWrite(r.Method)
+			e.OutcomeUnknown = r.Effect == Write
 		})
 	}
 	return nil
@@ -195,17 +195,9 @@ func (c *Client) statusError(r Request, resp *http.Response, fill func(*Error)) 
 		e.RetryAfter = parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())
 		// A 5xx to a write leaves its outcome unknown: the gateway may have
 		// failed after the service acted. 4xx answers say it was refused.
-		e.OutcomeUnknown = isWrite(r.Method) && resp.StatusCode >= 500
+		e.OutcomeUnknown = r.Effect == Write && resp.StatusCode >= 500
 		fill(e)
 	})
-}
-
-func isWrite(method string) bool {
-	switch method {
-	case http.MethodGet, http.MethodHead, http.MethodOptions:
-		return false
-	}
-	return true
 }
 
 // describeNonJSON says what came back instead of JSON, with a short excerpt a

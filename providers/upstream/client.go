@@ -157,8 +157,37 @@ func New(cfg Config) (*Client, error) {
 // Redactor returns the redactor that holds the client's secrets.
 func (c *Client) Redactor() *Redactor { return c.redactor }
 
+// Effect says what sending a request may do upstream. Every request states
+// it, because the HTTP method does not tell: Halo Security changes state
+// with GETs (ack/host-add.json), and a GET that changes state must no more
+// be sent twice than a POST.
+type Effect int
+
+const (
+	// Read changes nothing upstream: it may be retried after any failure
+	// that is worth a retry.
+	Read Effect = iota + 1
+	// Write may change state: it is sent again only when it provably never
+	// arrived (or the upstream said 429, not processed), and a failure after
+	// it may have arrived is reported with OutcomeUnknown.
+	Write
+)
+
+// String names the effect in errors.
+func (e Effect) String() string {
+	switch e {
+	case Read:
+		return "read"
+	case Write:
+		return "write"
+	}
+	return fmt.Sprintf("Effect(%d)", int(e))
+}
+
 // Request is one API call.
 type Request struct {
+	// Effect is required: a request without one is refused unsent.
+	Effect Effect
 	Method string
 	// Path is relative to the base URL ("pci/scan/list").
 	Path  string
@@ -168,8 +197,12 @@ type Request struct {
 }
 
 // Do sends r and decodes the JSON answer into out (which may be nil). Every
-// failure is an *Error.
+// failure to get an answer is an *Error; a request that does not state its
+// Effect is a programming error, refused before anything is sent.
 func (c *Client) Do(ctx context.Context, r Request, out any) error {
+	if r.Effect != Read && r.Effect != Write {
+		return fmt.Errorf("%s: %s %s does not say whether it reads or writes (upstream.Request.Effect); nothing was sent", c.cfg.Provider, r.Method, r.Path)
+	}
 	body, err := c.send(ctx, r)
 	if err != nil {
 		return err
@@ -222,7 +255,7 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 			return res.body, nil
 		}
 		res.err.Attempts = attempt
-		wait, retry := c.shouldRetry(r.Method, res, attempt)
+		wait, retry := c.shouldRetry(r.Effect, res, attempt)
 		if !retry {
 			return nil, res.err
 		}

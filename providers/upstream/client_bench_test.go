@@ -75,7 +75,7 @@ func BenchmarkRequestBuilding(b *testing.B) {
 	c := benchClient(b, benchAnswer)
 	ctx := context.Background()
 	b.Run("GET", func(b *testing.B) {
-		r := Request{Method: http.MethodGet, Path: "pci/scan/list", Query: url.Values{"offset": {"1"}, "limit": {"50"}}}
+		r := Request{Effect: Read, Method: http.MethodGet, Path: "pci/scan/list", Query: url.Values{"offset": {"1"}, "limit": {"50"}}}
 		b.ReportAllocs()
 		for b.Loop() {
 			if _, err := c.newHTTPRequest(ctx, r, c.resolve(r), nil); err != nil {
@@ -84,7 +84,7 @@ func BenchmarkRequestBuilding(b *testing.B) {
 		}
 	})
 	b.Run("POST", func(b *testing.B) {
-		r := Request{Method: http.MethodPost, Path: "pci/asset/add", Body: map[string]string{"ips": "203.0.113.10, 2001:db8::10"}}
+		r := Request{Effect: Write, Method: http.MethodPost, Path: "pci/asset/add", Body: map[string]string{"ips": "203.0.113.10, 2001:db8::10"}}
 		payload := []byte(`{"ips":"203.0.113.10, 2001:db8::10"}`)
 		b.ReportAllocs()
 		for b.Loop() {
@@ -100,7 +100,7 @@ func BenchmarkRequestBuilding(b *testing.B) {
 func BenchmarkDo(b *testing.B) {
 	c := benchClient(b, benchAnswer)
 	ctx := context.Background()
-	r := Request{Method: http.MethodGet, Path: "pci/scan/4242/details"}
+	r := Request{Effect: Read, Method: http.MethodGet, Path: "pci/scan/4242/details"}
 	b.SetBytes(int64(len(benchAnswer)))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -55,7 +55,7 @@ func TestDoSendsHeadersAndDecodes(t *testing.T) {
 		} `json:"data"`
 	}
 	err := c.Do(context.Background(), Request{
-		Method: http.MethodPost, Path: "pci/scan/launch",
+		Effect: Write, Method: http.MethodPost, Path: "pci/scan/launch",
 		Query: map[string][]string{"a": {"1"}},
 		Body:  map[string]string{"title": "Q3 & Q4 <scan>"},
 	}, &out)
@@ -80,7 +80,7 @@ func TestGetHasNoContentType(t *testing.T) {
 		contentType = r.Header.Get("Content-Type")
 		_, _ = io.WriteString(w, `{}`)
 	}))
-	require.NoError(t, c.Do(context.Background(), Request{Method: http.MethodGet, Path: "x"}, nil))
+	require.NoError(t, c.Do(context.Background(), Request{Effect: Read, Method: http.MethodGet, Path: "x"}, nil))
 	assert.Empty(t, contentType)
 }
 
@@ -117,28 +117,35 @@ func TestRetryPolicy(t *testing.T) {
 	tests := []struct {
 		name         string
 		method       string
+		effect       Effect
 		responses    []func(http.ResponseWriter)
 		wantErr      bool
 		wantAttempts int32
 		wantKind     Kind
 		wantUnknown  bool
 	}{
-		{"GET 503 then success", http.MethodGet, []func(http.ResponseWriter){status(503, "text/plain", "busy"), ok}, false, 2, 0, false},
-		{"GET 502 three times gives up", http.MethodGet, []func(http.ResponseWriter){status(502, "text/html", "<h1>Bad Gateway</h1>")}, true, 3, KindStatus, false},
-		{"GET 500 not retried", http.MethodGet, []func(http.ResponseWriter){status(500, "application/json", `{"message":"boom"}`)}, true, 1, KindStatus, false},
-		{"GET 404 not retried", http.MethodGet, []func(http.ResponseWriter){status(404, "application/json", `{"message":"Scan not found"}`)}, true, 1, KindStatus, false},
-		{"POST 503 not retried, outcome unknown", http.MethodPost, []func(http.ResponseWriter){status(503, "text/plain", "busy"), ok}, true, 1, KindStatus, true},
-		{"POST 429 retried", http.MethodPost, []func(http.ResponseWriter){status(429, "application/json", `{}`, "Retry-After", "0"), ok}, false, 2, 0, false},
-		{"DELETE 400 definite", http.MethodDelete, []func(http.ResponseWriter){status(400, "application/json", `{"message":"bad asset"}`)}, true, 1, KindStatus, false},
-		{"GET 429 with long Retry-After not waited", http.MethodGet, []func(http.ResponseWriter){status(429, "application/json", `{}`, "Retry-After", "3600"), ok}, true, 1, KindStatus, false},
-		{"GET HTML 200 is not JSON", http.MethodGet, []func(http.ResponseWriter){status(200, "text/html", "<html><title>Login</title></html>")}, true, 1, KindNotJSON, false},
-		{"POST truncated JSON 200 outcome unknown", http.MethodPost, []func(http.ResponseWriter){status(200, "application/json", `{"data":{"id":1`)}, true, 1, KindNotJSON, true},
+		{"GET 503 then success", http.MethodGet, Read, []func(http.ResponseWriter){status(503, "text/plain", "busy"), ok}, false, 2, 0, false},
+		{"GET 502 three times gives up", http.MethodGet, Read, []func(http.ResponseWriter){status(502, "text/html", "<h1>Bad Gateway</h1>")}, true, 3, KindStatus, false},
+		{"GET 500 not retried", http.MethodGet, Read, []func(http.ResponseWriter){status(500, "application/json", `{"message":"boom"}`)}, true, 1, KindStatus, false},
+		{"GET 404 not retried", http.MethodGet, Read, []func(http.ResponseWriter){status(404, "application/json", `{"message":"Scan not found"}`)}, true, 1, KindStatus, false},
+		{"POST 503 not retried, outcome unknown", http.MethodPost, Write, []func(http.ResponseWriter){status(503, "text/plain", "busy"), ok}, true, 1, KindStatus, true},
+		{"POST 429 retried", http.MethodPost, Write, []func(http.ResponseWriter){status(429, "application/json", `{}`, "Retry-After", "0"), ok}, false, 2, 0, false},
+		{"DELETE 400 definite", http.MethodDelete, Write, []func(http.ResponseWriter){status(400, "application/json", `{"message":"bad asset"}`)}, true, 1, KindStatus, false},
+		{"GET 429 with long Retry-After not waited", http.MethodGet, Read, []func(http.ResponseWriter){status(429, "application/json", `{}`, "Retry-After", "3600"), ok}, true, 1, KindStatus, false},
+		{"GET HTML 200 is not JSON", http.MethodGet, Read, []func(http.ResponseWriter){status(200, "text/html", "<html><title>Login</title></html>")}, true, 1, KindNotJSON, false},
+		// Halo's writes are GETs: the effect decides, not the method.
+		{"GET write 503 not retried, outcome unknown", http.MethodGet, Write, []func(http.ResponseWriter){status(503, "text/plain", "busy"), ok}, true, 1, KindStatus, true},
+		{"GET write 502 not retried, outcome unknown", http.MethodGet, Write, []func(http.ResponseWriter){status(502, "text/html", "<h1>Bad Gateway</h1>"), ok}, true, 1, KindStatus, true},
+		{"GET write 429 retried", http.MethodGet, Write, []func(http.ResponseWriter){status(429, "application/json", `{}`, "Retry-After", "0"), ok}, false, 2, 0, false},
+		{"GET write truncated JSON 200 outcome unknown", http.MethodGet, Write, []func(http.ResponseWriter){status(200, "application/json", `{"success":1`)}, true, 1, KindNotJSON, true},
+		{"GET write 400 definite", http.MethodGet, Write, []func(http.ResponseWriter){status(400, "application/json", `{"code":0,"message":"type not valid"}`)}, true, 1, KindStatus, false},
+		{"POST truncated JSON 200 outcome unknown", http.MethodPost, Write, []func(http.ResponseWriter){status(200, "application/json", `{"data":{"id":1`)}, true, 1, KindNotJSON, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h := &countingHandler{responses: tt.responses}
 			c, _ := newTestClient(t, h)
-			err := c.Do(context.Background(), Request{Method: tt.method, Path: "p", Body: bodyFor(tt.method)}, nil)
+			err := c.Do(context.Background(), Request{Effect: tt.effect, Method: tt.method, Path: "p", Body: bodyFor(tt.method)}, nil)
 			assert.Equal(t, tt.wantAttempts, h.calls.Load(), "attempts")
 			if !tt.wantErr {
 				require.NoError(t, err)
@@ -160,6 +167,35 @@ func bodyFor(method string) any {
 	return map[string]string{"k": "v"}
 }
 
+// TestRequestMustStateItsEffect: a request that does not say whether it
+// reads or writes is refused, and nothing reaches the server.
+func TestRequestMustStateItsEffect(t *testing.T) {
+	h := &countingHandler{responses: []func(http.ResponseWriter){status(200, "application/json", `{}`)}}
+	c, _ := newTestClient(t, h)
+	err := c.Do(context.Background(), Request{Method: http.MethodGet, Path: "ack/host-add.json"}, nil)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "does not say whether it reads or writes")
+	assert.Zero(t, h.calls.Load())
+}
+
+// TestGETWriteNotRetriedAfterTimeout: a write sent as a GET that times out
+// once sent is not sent again, and its outcome is unknown.
+func TestGETWriteNotRetriedAfterTimeout(t *testing.T) {
+	release := make(chan struct{})
+	h := &countingHandler{responses: []func(http.ResponseWriter){func(http.ResponseWriter) { <-release }}}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	t.Cleanup(func() { close(release) })
+	c, err := New(Config{Provider: "Test", BaseURL: srv.URL, Settings: Settings{Timeout: 100 * time.Millisecond, Backoff: func(int) time.Duration { return 0 }}})
+	require.NoError(t, err)
+	err = c.Do(context.Background(), Request{Effect: Write, Method: http.MethodGet, Path: "ack/host-add.json"}, nil)
+	ue, ok := AsError(err)
+	require.True(t, ok)
+	assert.Equal(t, KindTimeout, ue.Kind)
+	assert.True(t, ue.OutcomeUnknown)
+	assert.Equal(t, int32(1), h.calls.Load(), "sent once")
+}
+
 func TestWriteRetriedWhenNeverDelivered(t *testing.T) {
 	// A port with nothing listening: connection refused proves the request
 	// never reached a server, so even a POST may be sent again.
@@ -170,7 +206,7 @@ func TestWriteRetriedWhenNeverDelivered(t *testing.T) {
 
 	c, err := New(Config{Provider: "Test", BaseURL: "http://" + addr, Settings: Settings{Backoff: func(int) time.Duration { return 0 }}})
 	require.NoError(t, err)
-	err = c.Do(context.Background(), Request{Method: http.MethodPost, Path: "p", Body: map[string]int{"a": 1}}, nil)
+	err = c.Do(context.Background(), Request{Effect: Write, Method: http.MethodPost, Path: "p", Body: map[string]int{"a": 1}}, nil)
 	ue, ok := AsError(err)
 	require.True(t, ok)
 	assert.Equal(t, KindNetwork, ue.Kind)
@@ -183,7 +219,7 @@ func TestTimeoutOnWriteIsNotRetried(t *testing.T) {
 	h := &countingHandler{responses: []func(http.ResponseWriter){func(w http.ResponseWriter) { <-release }}}
 	c, _ := newTestClient(t, h, func(cfg *Config) { cfg.Timeout = 50 * time.Millisecond })
 	defer close(release)
-	err := c.Do(context.Background(), Request{Method: http.MethodPost, Path: "pci/scan/launch", Body: map[string]string{}}, nil)
+	err := c.Do(context.Background(), Request{Effect: Write, Method: http.MethodPost, Path: "pci/scan/launch", Body: map[string]string{}}, nil)
 	ue, ok := AsError(err)
 	require.True(t, ok)
 	assert.Equal(t, KindTimeout, ue.Kind)
@@ -196,7 +232,7 @@ func TestResponseSizeCap(t *testing.T) {
 	c, _ := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, `{"data":"`+big+`"}`)
 	}), func(cfg *Config) { cfg.MaxResponseBytes = 1024 })
-	err := c.Do(context.Background(), Request{Method: http.MethodGet, Path: "p"}, nil)
+	err := c.Do(context.Background(), Request{Effect: Read, Method: http.MethodGet, Path: "p"}, nil)
 	ue, ok := AsError(err)
 	require.True(t, ok)
 	assert.Equal(t, KindTooLarge, ue.Kind)
@@ -211,7 +247,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 		w.WriteHeader(http.StatusBadRequest)
 		_, _ = io.WriteString(w, "<p>bad request with "+r.Header.Get("Authorization")+" and "+testSecret+"</p>")
 	}))
-	err := c.Do(context.Background(), Request{Method: http.MethodGet, Path: "p"}, nil)
+	err := c.Do(context.Background(), Request{Effect: Read, Method: http.MethodGet, Path: "p"}, nil)
 	require.Error(t, err)
 	text := err.Error()
 	assert.NotContains(t, text, testSecret)
@@ -235,7 +271,7 @@ func TestErrorBodyDecidesWhateverTheStatus(t *testing.T) {
 			return b.Code != nil && b.Success == nil, b.Message, b.Code
 		}
 	})
-	err := c.Do(context.Background(), Request{Method: http.MethodGet, Path: "pci/start.json"}, nil)
+	err := c.Do(context.Background(), Request{Effect: Read, Method: http.MethodGet, Path: "pci/start.json"}, nil)
 	ue, ok := AsError(err)
 	require.True(t, ok)
 	assert.Equal(t, 200, ue.StatusCode)
@@ -251,13 +287,15 @@ func TestConcurrencyLimitRespectsCancellation(t *testing.T) {
 		_, _ = io.WriteString(w, `{}`)
 	}), func(cfg *Config) { cfg.Concurrency = 1 })
 	done := make(chan error, 1)
-	go func() { done <- c.Do(context.Background(), Request{Method: http.MethodGet, Path: "p"}, nil) }()
+	go func() {
+		done <- c.Do(context.Background(), Request{Effect: Read, Method: http.MethodGet, Path: "p"}, nil)
+	}()
 	// Wait until the first request holds the only slot.
 	require.Eventually(t, func() bool { return len(c.slots) == 1 }, 5*time.Second, time.Millisecond)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	err := c.Do(ctx, Request{Method: http.MethodGet, Path: "p"}, nil)
+	err := c.Do(ctx, Request{Effect: Read, Method: http.MethodGet, Path: "p"}, nil)
 	ue, ok := AsError(err)
 	require.True(t, ok)
 	assert.Equal(t, KindCanceled, ue.Kind)

@@ -115,7 +115,7 @@ func TestAnswersAreRedactedBeforeAnyTransformation(t *testing.T) {
 						w.WriteHeader(status)
 						_, _ = io.WriteString(w, b.body)
 					}), func(cfg *Config) { cfg.Secrets = BasicAuthSecrets("merchant", secret) })
-					err := c.Do(context.Background(), Request{Method: http.MethodGet, Path: "p"}, &struct{}{})
+					err := c.Do(context.Background(), Request{Effect: Read, Method: http.MethodGet, Path: "p"}, &struct{}{})
 					if status == http.StatusOK && (name == "JSON message") {
 						return // a good answer; nothing is shown
 					}

@@ -10,12 +10,14 @@ import (
 // shouldRetry decides whether a failed attempt may be sent again, and after
 // how long. The rule is the one that keeps a change from happening twice:
 //
-//   - reads (GET) are retried on connection errors and on 429, 502, 503, 504;
-//   - writes (POST, DELETE) only when the request provably never reached the
-//     server in full, or on 429, which says it was not processed. Never after
-//     a timeout, a reset once sent, or a 5xx: the caller reports the outcome
-//     as unknown instead.
-func (c *Client) shouldRetry(method string, res attemptResult, attempt int) (time.Duration, bool) {
+//   - reads are retried on connection errors and on 429, 502, 503, 504;
+//   - writes, whatever their HTTP method, only when the request provably
+//     never reached the server in full, or on 429, which says it was not
+//     processed. Never after a timeout, a reset once sent, or a 5xx: the
+//     caller reports the outcome as unknown instead.
+//
+// Read and write are the request's stated Effect, never its method.
+func (c *Client) shouldRetry(effect Effect, res attemptResult, attempt int) (time.Duration, bool) {
 	if attempt >= c.cfg.MaxAttempts {
 		return 0, false
 	}
@@ -23,13 +25,13 @@ func (c *Client) shouldRetry(method string, res attemptResult, attempt int) (tim
 	var retry bool
 	switch e.Kind {
 	case KindNetwork:
-		retry = !isWrite(method) || !res.delivered
+		retry = effect == Read || !res.delivered
 	case KindStatus:
 		switch e.StatusCode {
 		case http.StatusTooManyRequests:
 			retry = true
 		case http.StatusBadGateway, http.StatusServiceUnavailable, http.StatusGatewayTimeout:
-			retry = !isWrite(method)
+			retry = effect == Read
 		}
 	}
 	if !retry {

@@ -18,6 +18,12 @@ type account struct {
 	scans    []*scan   // ascending start time, which is also ascending id
 	issues   map[int]issue
 	reports  []*report // ascending id
+	// acks are the acknowledged hosts, in the order added; they last as long
+	// as the simulator.
+	acks []hostAck
+	// history are events that are not derived from scans and reports: the
+	// demo's earlier report events, placed at fixed times.
+	history []event
 }
 
 // target is a host Halo scans.
@@ -71,9 +77,39 @@ type report struct {
 	name        string
 	attestName  string
 	attestTitle string
-	status      string
-	targetIDs   []int
-	notes       []reportNote
+	// status is the report's status when reviewedAt is zero (the demo's
+	// earlier reports), and until review otherwise.
+	status    string
+	targetIDs []int
+	notes     []reportNote
+	// attestedAt and reviewedAt place a new report's review in time: it is
+	// "draft" when attested [seed], "pending" from halfway to reviewedAt,
+	// and decision from reviewedAt on [guess: Halo's review takes days and
+	// its intermediate states are undocumented].
+	attestedAt time.Time
+	reviewedAt time.Time
+	decision   string
+}
+
+// Report decisions: a report whose notes were all answered secure is
+// approved; one with a note answered not secure is rejected [guess].
+const (
+	reportApproved = "approved"
+	reportRejected = "rejected"
+	reportPending  = "pending"
+)
+
+// statusAt is the report's status at now.
+func (r *report) statusAt(now time.Time) string {
+	switch {
+	case r.reviewedAt.IsZero():
+		return r.status
+	case !now.Before(r.reviewedAt):
+		return r.decision
+	case !now.Before(r.attestedAt.Add(r.reviewedAt.Sub(r.attestedAt) / 2)):
+		return reportPending
+	}
+	return r.status
 }
 
 // user is the person the API key belongs to.
@@ -200,6 +236,11 @@ func (a *account) blockers(now time.Time) (requireScan, hasVuln []int) {
 		sc := a.latestFinished(t.id, now)
 		if sc == nil {
 			requireScan = append(requireScan, t.id)
+			continue
+		}
+		// A host acknowledged globally has its findings hidden from what
+		// counts: that is why acknowledging needs a person's yes.
+		if a.acknowledged(t.host, ackGlobal) {
 			continue
 		}
 		if slices.ContainsFunc(sc.findings, func(f finding) bool { return a.issues[f.issueID].failsPCI }) {

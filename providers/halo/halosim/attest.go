@@ -91,15 +91,20 @@ func (s *Simulator) pciAttest(_ *http.Request, body []byte, now time.Time) respo
 		return badRequest(fmtBlockers, strings.Join(parts, "; "))
 	}
 
+	decision := reportApproved
+	if slices.ContainsFunc(answered, func(n reportNote) bool { return n.Secure == 0 }) {
+		decision = reportRejected
+	}
 	rep := &report{
 		id: s.nextReportID, name: fields["report_name"],
 		attestName: fields["attest_person_name"], attestTitle: fields["attest_person_title"],
 		status: "draft", targetIDs: s.account.pciTargetIDs(), notes: answered,
+		attestedAt: now, reviewedAt: now.Add(s.reviewAfter), decision: decision,
 	}
 	s.nextReportID++
 	s.account.reports = append(s.account.reports, rep)
 	delete(s.attestations, att.id)
-	return ok(attestAnswer{Success: 1, Report: rep.summary()})
+	return ok(attestAnswer{Success: 1, Report: rep.summary(now)})
 }
 
 // member is one named member of a request body.

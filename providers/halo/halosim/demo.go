@@ -110,6 +110,14 @@ func demoAccount(t0 time.Time, finishAfter time.Duration) *account {
 			targetIDs: []int{demoStorefrontID, demoVPNID}, notes: []reportNote{},
 		})
 	}
+	// Their events: each approved, the older one expired 90 days later [doc], and the newer
+	// one's expiry (ten days after t0) announced two weeks ahead.
+	a.history = []event{
+		{id: fmt.Sprintf("ev-%d-approved", demoFirstReportID), key: keyReportApproved, at: t0.Add(-170 * day)},
+		{id: fmt.Sprintf("ev-%d-expired", demoFirstReportID), key: keyReportExpired, at: t0.Add(-80 * day)},
+		{id: fmt.Sprintf("ev-%d-approved", demoLastReportID), key: keyReportApproved, at: t0.Add(-80 * day)},
+		{id: fmt.Sprintf("ev-%d-expire-soon", demoLastReportID), key: keyReportExpireSoon, at: t0.Add(-4 * day)},
+	}
 	return a
 }
 

@@ -27,6 +27,13 @@
 // (target 9, issue 20117, remote access service). Two earlier reports exist: 127301 (expired)
 // and 127345 (approved), named after the two quarters before t0; new reports get 127346 on.
 //
+// Events (event/list, event/get) are derived from the same state: every scan's start and
+// completion, each new report's review (approved, or rejected when a note was answered not
+// secure) [Options.ReportReviewedAfter] after it was attested, and the earlier reports'
+// approvals and expiries. Host acknowledgements (ack/host-add, ack/host-list,
+// ack/host-delete) last as long as the simulator; a host acknowledged globally no longer
+// counts as having vulnerabilities in pci/start.
+//
 // The simulator's state needs no goroutines or timers: every answer is computed from the
 // clock at the moment of the request, so tests move time by injecting [Options.Now].
 package halosim

@@ -127,10 +127,10 @@ func attestationText(merchant string) string {
 }
 
 // pciSummary answers pci/summary.json: the status is the newest report's.
-func (s *Simulator) pciSummary(_ *http.Request, _ []byte, _ time.Time) response {
+func (s *Simulator) pciSummary(_ *http.Request, _ []byte, now time.Time) response {
 	a := pciSummaryAnswer{ReportCount: len(s.account.reports), Status: summaryStatusNoReports}
 	if last := s.account.lastReport(); last != nil {
-		a.LastReportID, a.Status = last.id, last.status
+		a.LastReportID, a.Status = last.id, last.statusAt(now)
 	}
 	return ok(a)
 }
@@ -162,20 +162,20 @@ func (s *Simulator) pciStart(_ *http.Request, _ []byte, now time.Time) response 
 }
 
 // pciReportList answers pci/report-list.json, oldest report first.
-func (s *Simulator) pciReportList(r *http.Request, _ []byte, _ time.Time) response {
+func (s *Simulator) pciReportList(r *http.Request, _ []byte, now time.Time) response {
 	p, bad := parseListParams(r.URL.Query())
 	if bad != nil {
 		return *bad
 	}
 	items := make([]reportListItem, len(s.account.reports))
 	for i, rep := range s.account.reports {
-		items[i] = reportListItem{Report: rep.summary()}
+		items[i] = reportListItem{Report: rep.summary(now)}
 	}
 	return ok(page(items, p, len(s.account.targets)))
 }
 
 // pciReportGet answers pci/report-get.json.
-func (s *Simulator) pciReportGet(r *http.Request, _ []byte, _ time.Time) response {
+func (s *Simulator) pciReportGet(r *http.Request, _ []byte, now time.Time) response {
 	q := r.URL.Query()
 	// The seed echoes the same request object as report-list does, sort included.
 	p, bad := parseListParams(q)
@@ -194,16 +194,16 @@ func (s *Simulator) pciReportGet(r *http.Request, _ []byte, _ time.Time) respons
 		Request: listRequest{TargetCount: len(s.account.targets), Sort: p.sort},
 		Report: reportDetail{
 			AttestName: rep.attestName, TargetCount: len(rep.targetIDs), Notes: rep.notes, Name: rep.name,
-			PCIReportID: rep.id, AttestTitle: rep.attestTitle, TargetIDs: rep.targetIDs, Status: rep.status,
+			PCIReportID: rep.id, AttestTitle: rep.attestTitle, TargetIDs: rep.targetIDs, Status: rep.statusAt(now),
 		},
 	})
 }
 
-// summary is the report as attest and report-list show it.
-func (rep *report) summary() reportSummary {
+// summary is the report as attest and report-list show it at now.
+func (rep *report) summary(now time.Time) reportSummary {
 	return reportSummary{
 		AttestName: rep.attestName, TargetCount: len(rep.targetIDs), Name: rep.name,
-		PCIReportID: rep.id, AttestTitle: rep.attestTitle, Status: rep.status,
+		PCIReportID: rep.id, AttestTitle: rep.attestTitle, Status: rep.statusAt(now),
 	}
 }
 

@@ -40,6 +40,10 @@ type Options struct {
 	// Empty starts an account with no targets, scans or reports, so nothing is in PCI scope
 	// and pci/start answers 400 "no targets in pci scope".
 	Empty bool
+	// ReportReviewedAfter is how long after an attestation its report is reviewed: approved,
+	// or rejected when a note was answered not secure. Zero means
+	// DefaultScanFinishesAfter; a negative value means at once.
+	ReportReviewedAfter time.Duration
 }
 
 // Request is one HTTP request as the simulator received it, for tests to prove what did or
@@ -55,9 +59,10 @@ type Request struct {
 // Simulator is a stateful fake of the Halo Security API. It implements http.Handler and is
 // safe for concurrent use.
 type Simulator struct {
-	apiKey string
-	now    func() time.Time
-	routes map[string]route
+	apiKey      string
+	now         func() time.Time
+	routes      map[string]route
+	reviewAfter time.Duration
 
 	// mu guards everything below. One lock is plenty: requests are few and each is short.
 	mu           sync.Mutex
@@ -91,6 +96,13 @@ func New(opts Options) *Simulator {
 	case finishAfter < 0:
 		finishAfter = 0
 	}
+	s.reviewAfter = opts.ReportReviewedAfter
+	switch {
+	case s.reviewAfter == 0:
+		s.reviewAfter = DefaultScanFinishesAfter
+	case s.reviewAfter < 0:
+		s.reviewAfter = 0
+	}
 	if opts.Empty {
 		s.account = baseAccount()
 		s.nextReportID = demoLastReportID + 1
@@ -109,6 +121,11 @@ func New(opts Options) *Simulator {
 		"scan/list.json":       {http.MethodGet, s.scanList},
 		"scan/get.json":        {http.MethodGet, s.scanGet},
 		"user/me.json":         {http.MethodGet, s.userMe},
+		"event/list.json":      {http.MethodGet, s.eventList},
+		"event/get.json":       {http.MethodGet, s.eventGet},
+		"ack/host-list.json":   {http.MethodGet, s.ackHostList},
+		"ack/host-add.json":    {http.MethodGet, s.ackHostAdd},
+		"ack/host-delete.json": {http.MethodGet, s.ackHostDelete},
 	}
 	return s
 }

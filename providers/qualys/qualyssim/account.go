@@ -39,8 +39,8 @@ type assetKey struct {
 	vhost virtualHost
 }
 
-// newAccount returns an empty account, or the demo merchant unless
-// opts.Empty.
+// newAccount returns the demo merchant unless opts.Empty, with opts.Hosts
+// in scope besides.
 func newAccount(opts Options) account {
 	a := account{
 		nextScanID:      firstScanID,
@@ -49,6 +49,13 @@ func newAccount(opts Options) account {
 	}
 	if !opts.Empty {
 		a.seedDemo()
+	}
+	for _, host := range opts.Hosts {
+		r, err := parseIPAsset(host)
+		if err != nil {
+			panic("qualyssim: Options.Hosts: " + err.Error())
+		}
+		a.ips = a.ips.add(r)
 	}
 	return a
 }

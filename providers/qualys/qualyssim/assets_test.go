@@ -117,6 +117,13 @@ func TestRemovePartOfRange(t *testing.T) {
 	})
 }
 
+// TestHostsOption starts another merchant than the demo: only the given
+// hosts in scope, nothing scanned.
+func TestHostsOption(t *testing.T) {
+	srv, _ := startSim(t, Options{Empty: true, Hosts: []string{"198.51.100.20-198.51.100.21", "2001:db8:e0::443"}})
+	deepEqual(t, "summary", summaryEntries(t, srv), []string{"198.51.100.20||Not Scanned|IP", "198.51.100.21||Not Scanned|IP", "2001:db8:e0::443||Not Scanned|IP"})
+}
+
 // TestAssetErrors rejects malformed assets with a 400 naming them, and
 // leaves the account untouched even when other entries were valid.
 func TestAssetErrors(t *testing.T) {

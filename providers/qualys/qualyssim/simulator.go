@@ -35,6 +35,9 @@ type Options struct {
 	// Empty starts the account with no hosts, virtual hosts or scans instead
 	// of the demo merchant.
 	Empty bool
+	// Hosts, with Empty, start the account with these IPs, ranges or CIDR
+	// blocks in scope and nothing scanned: another merchant than the demo's.
+	Hosts []string
 }
 
 // withDefaults fills the zero fields of o.

@@ -50,6 +50,8 @@ const (
 	OriginFile   = "file"
 	// OriginDefault is a URL left out: the provider's usual base URL.
 	OriginDefault = "default"
+	// OriginSandbox is a simulated account's built-in setting.
+	OriginSandbox = "sandbox"
 )
 
 // String says where the value comes from, for `pci-mcp accounts`.
@@ -127,13 +129,18 @@ type Set struct {
 	accounts []Account
 }
 
-// All returns every account, in configuration order.
-func (s *Set) All() []Account { return slices.Clone(s.accounts) }
+// All returns every account, in configuration order; a nil Set has none.
+func (s *Set) All() []Account {
+	if s == nil {
+		return nil
+	}
+	return slices.Clone(s.accounts)
+}
 
 // Of returns the provider's accounts, in configuration order.
 func (s *Set) Of(p Provider) []Account {
 	var out []Account
-	for _, a := range s.accounts {
+	for _, a := range s.All() {
 		if a.Provider == p {
 			out = append(out, a)
 		}
@@ -144,7 +151,7 @@ func (s *Set) Of(p Provider) []Account {
 // Secrets are every account's secret values.
 func (s *Set) Secrets() []string {
 	var out []string
-	for _, a := range s.accounts {
+	for _, a := range s.All() {
 		out = append(out, a.Secrets()...)
 	}
 	return out
