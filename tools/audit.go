@@ -22,6 +22,7 @@ const (
 	confirmedNone        = "none"
 	confirmedElicitation = "elicitation"
 	confirmedToken       = "token"
+	confirmedApproval    = "approval"
 )
 
 // AuditEntry is one line of the audit trail: who changed what, how it was
@@ -46,6 +47,11 @@ type AuditEntry struct {
 	Outcome        string `json:"outcome"`
 	UpstreamStatus int    `json:"upstream_status,omitempty"`
 	Detail         string `json:"detail,omitempty"`
+	// On the approval route: the approval, who decided it and with which
+	// factor (totp or passkey).
+	ApprovalID string `json:"approval_id,omitempty"`
+	Approver   string `json:"approver,omitempty"`
+	Factor     string `json:"factor,omitempty"`
 }
 
 // Audit writes the audit trail: to a file when one is configured, otherwise
@@ -89,7 +95,8 @@ func (a *Audit) Write(e AuditEntry) {
 	if a.w == nil {
 		a.log.Info("audit", "account", e.Account, "tool", e.Tool, "provider", e.Provider, "user", e.User, "session", e.Session,
 			"targets", e.Targets, "args_digest", e.ArgsDigest, "confirmation", e.Confirmation,
-			"outcome", e.Outcome, "upstream_status", e.UpstreamStatus, "detail", e.Detail)
+			"outcome", e.Outcome, "upstream_status", e.UpstreamStatus, "detail", e.Detail,
+			"approval_id", e.ApprovalID, "approver", e.Approver, "factor", e.Factor)
 		return
 	}
 	line, err := json.Marshal(e)
@@ -149,10 +156,19 @@ func newAuditEntry(ctx context.Context, d *Deps, t Tool, confirmation, outcome s
 
 // record writes the entry for a checked mutating call that was sent.
 func (a *Audit) record(ctx context.Context, d *Deps, t Tool, in any, confirmation string, err error) {
+	a.recordWith(ctx, d, t, in, confirmation, err, nil)
+}
+
+// recordWith is record with more to say (edit fills it in): the approver
+// of an approved call.
+func (a *Audit) recordWith(ctx context.Context, d *Deps, t Tool, in any, confirmation string, err error, edit func(*AuditEntry)) {
 	if a == nil {
 		return
 	}
 	e := newAuditEntry(ctx, d, t, confirmation, "done", err)
+	if edit != nil {
+		edit(&e)
+	}
 	e.ArgsDigest = argsDigest(in)
 	if tg, ok := in.(targeted); ok {
 		e.Targets = tg.auditTargets()

@@ -269,9 +269,9 @@ func TestAllocationBudgets(t *testing.T) {
 			func() { must(qc.ScanDetails(ctx, 4242)) }},
 		{"tools/call qualys_get_scan, server side", 100, 197, call("qualys_get_scan", `{"scan_id":4242}`)},
 		{"tools/call halo_pci_summary, server side", 100, 147, call("halo_pci_summary", `{}`)},
-		// Per tool, so that a new tool brings its share: 325 for 20 tools
-		// when the budget was set (schemas served from snapshots, not
-		// reflected: 7,088 for 19 before).
+		// Per tool, so that a new tool brings its share: 17 a tool when the
+		// budget was set (schemas served from snapshots, not reflected:
+		// 7,088 for 19 tools before).
 		{"building the catalog at start-up", 5, 17 * float64(len(Catalog())), func() { Catalog() }},
 	}
 	for _, tt := range tests {

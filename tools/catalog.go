@@ -23,6 +23,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/schemas"
+	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 )
 
 // Toolset groups the tools of one provider; --toolsets selects them.
@@ -268,6 +269,10 @@ type Deps struct {
 	Redactor *upstream.Redactor
 	Audit    *Audit
 	Guard    *Guard
+	// Confirm are the confirmation policies; Approvals serves the approval
+	// route (nil unless a policy is approval).
+	Confirm   ConfirmPolicies
+	Approvals *approval.Service
 	// pollClock paces qualys_wait_for_scan; nil means the wall clock.
 	pollClock pollClock
 

@@ -32,20 +32,29 @@ const (
 	statusDone                 = "done"
 	statusConfirmationRequired = "confirmation_required"
 	statusCancelled            = "cancelled"
+	statusApprovalRequired     = "approval_required"
+	statusApprovalPending      = "approval_pending"
+	statusDenied               = "denied"
 )
 
 // guardedOutput is the structured result of every destructive tool; P is
 // its preview type.
 type guardedOutput[T, P any] struct {
-	Status  string `json:"status" jsonschema:"enum=done,enum=confirmation_required,enum=cancelled"`
+	Status  string `json:"status" jsonschema:"enum=done,enum=confirmation_required,enum=cancelled,enum=approval_required,enum=approval_pending,enum=denied"`
 	Preview P      `json:"preview,omitempty"`
 	// ConfirmationToken is passed back, with the same arguments, once the
 	// user has agreed to the preview.
 	ConfirmationToken string `json:"confirmation_token,omitempty"`
 	ExpiresAt         string `json:"expires_at,omitempty" jsonschema:"format=date-time"`
-	// ConfirmedBy says how the user confirmed: elicitation or token.
+	// ConfirmedBy says how the user confirmed: elicitation, token or approval.
 	ConfirmedBy string `json:"confirmed_by,omitempty"`
-	Result      *T     `json:"result,omitempty"`
+	// ApprovalID names the pending approval (--confirm approval): pass it
+	// back, with the same arguments, once a person approved on ApprovalURL.
+	ApprovalID  string `json:"approval_id,omitempty"`
+	ApprovalURL string `json:"approval_url,omitempty"`
+	// Approver is the person who approved, on the approval route.
+	Approver string `json:"approver,omitempty"`
+	Result   *T     `json:"result,omitempty"`
 }
 
 // confirmedFirst ends every destructive tool's description. The result of
@@ -55,14 +64,17 @@ const confirmedFirst = "The user confirms a preview first."
 
 // confirmationInput is embedded in every destructive tool's input.
 type confirmationInput struct {
-	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Only once the user agreed to the preview."`
+	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Only after the user agreed."`
+	ApprovalID        string `json:"approval_id,omitempty" jsonschema:"maxLength=64"`
 }
 
 func (c confirmationInput) confirmationToken() string { return c.ConfirmationToken }
+func (c confirmationInput) approvalID() string        { return c.ApprovalID }
 
 // confirmable is implemented by destructive tools' inputs.
 type confirmable interface {
 	confirmationToken() string
+	approvalID() string
 }
 
 // guardSpec is what the guard needs to know about a destructive tool.
@@ -125,6 +137,23 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
 	}
 
+	// The operator's policy for this tool may send the call another way
+	// (the approval route) or rule routes out.
+	policy := d.Confirm.For(c.tool.Name)
+	if res := policyGate(q, conf, policy); res != nil {
+		return res
+	}
+	if policy == ConfirmApproval {
+		return approvalRoute(q, conf.approvalID(), preview, func(approver, id string) *mcp.CallToolResult {
+			out, err := run(ctx, d, in)
+			d.Audit.recordWith(ctx, d, c.tool, in, confirmedApproval, err, func(e *AuditEntry) { e.Approver, e.ApprovalID = approver, id })
+			if err != nil {
+				return d.errorResult(c.spec, err)
+			}
+			return d.structuredResult(&guardedOutput[Out, P]{Status: statusDone, Preview: preview, ConfirmedBy: confirmedApproval, Approver: approver, ApprovalID: id, Result: out})
+		}, func(out guardedOutput[Out, P]) *mcp.CallToolResult { return d.structuredResult(&out) })
+	}
+
 	// Second call of the token route.
 	if token := conf.confirmationToken(); token != "" {
 		if err := d.Guard.redeem(ctx, token, purposeToken, c.tool.Name, d.accountName, q.digest, q.session); err != nil {
@@ -146,7 +175,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 	}
 
 	route := elicitationSupport(ctx)
-	if d.Guard.tokensOnly {
+	if d.Guard.tokensOnly || policy == ConfirmToken {
 		route = elicitNone
 	}
 	switch route {

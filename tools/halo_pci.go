@@ -47,7 +47,7 @@ func haloPCIListReports() Tool {
 		name:        "halo_pci_list_reports",
 		toolset:     ToolsetHalo,
 		title:       "List PCI reports (Halo)",
-		description: "List PCI reports (id, name, status, who attested), a page at a time.",
+		description: "List PCI reports (id, name, status, who attested).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloPageInput) (*halo.ReportList, error) {
 		return d.Halo.ListReports(ctx, in.options())

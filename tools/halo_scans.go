@@ -23,7 +23,7 @@ func haloListScans() Tool {
 		name:        "halo_list_scans",
 		toolset:     ToolsetHalo,
 		title:       "List scans (Halo)",
-		description: "List scans (id, date, status, target), a page at a time.",
+		description: "List scans (id, date, status, target).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloListScansInput) (*halo.ScanList, error) {
 		return d.Halo.ListScans(ctx, in.Type, in.options())

@@ -12,7 +12,7 @@ func haloListTargets() Tool {
 		name:        "halo_list_targets",
 		toolset:     ToolsetHalo,
 		title:       "List targets (Halo)",
-		description: "List the hosts Halo Security scans (target id, host, name), a page at a time.",
+		description: "List the hosts Halo Security scans (target id, host, name).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloPageInput) (*halo.TargetList, error) {
 		return d.Halo.ListTargets(ctx, in.options())

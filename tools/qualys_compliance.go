@@ -43,5 +43,6 @@ func qualysTools() []Tool {
 		qualysListVulnerabilities(),
 		qualysGetVulnerability(),
 		qualysComplianceSummary(),
+		qualysComplianceReport(),
 	}
 }

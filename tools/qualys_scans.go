@@ -181,7 +181,7 @@ func qualysListScans() Tool {
 		name:        "qualys_list_scans",
 		toolset:     ToolsetQualys,
 		title:       "List PCI scans (Qualys)",
-		description: "List scans (id, title, status, finished, date), a page at a time; totalCount is how many exist.",
+		description: "List scans (id, title, status, finished, date).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *listScansInput) (*listScansOutput, error) {
 		res, err := d.Qualys.ListScans(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit, SortBy: in.SortBy, SortOrder: in.SortOrder})

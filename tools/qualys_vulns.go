@@ -19,7 +19,7 @@ func qualysListVulnerabilities() Tool {
 		name:        "qualys_list_vulnerabilities",
 		toolset:     ToolsetQualys,
 		title:       "List vulnerabilities (Qualys)",
-		description: "List detections from finished scans (id, QID, host, port, severity, PCI pass/fail), a page at a time.",
+		description: "List detections from finished scans (id, QID, host, port, severity, PCI pass/fail).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *listVulnerabilitiesInput) (*qualys.VulnerabilityList, error) {
 		return d.Qualys.ListVulnerabilities(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit})

@@ -11,6 +11,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/tools/guard"
+	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 )
 
 // ServerName is the implementation name sent at initialize.
@@ -35,6 +36,12 @@ type Options struct {
 	// Guard confirms destructive calls; nil means a guard with a random
 	// per-process key, the default TTL and Store.
 	Guard *Guard
+	// Confirm are the confirmation policies (--confirm, --confirm-attest);
+	// zero means auto everywhere.
+	Confirm ConfirmPolicies
+	// Approvals serves the approval route; required when a served tool's
+	// policy is approval.
+	Approvals *approval.Service
 	// Store keeps what must be single use or shared by replicas (used
 	// confirmations, remembered attestation starts). nil means the Guard's
 	// store: a memory store for this process unless the Guard was given
@@ -73,6 +80,12 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	if selected = opts.Confirm.withoutDenied(selected); len(selected) == 0 {
+		return nil, nil, errNoTools(opts.Policy)
+	}
+	if opts.Approvals == nil && opts.Confirm.Uses(ConfirmApproval, selected) {
+		return nil, nil, fmt.Errorf("the confirmation policy is approval, but the approval route is not configured")
+	}
 	audit := opts.Audit
 	if audit == nil {
 		audit = NewAudit(nil, log, opts.Redactor)
@@ -87,7 +100,11 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 	if store == nil {
 		store = g.Store()
 	}
-	deps := &Deps{Log: log, Redactor: opts.Redactor, Audit: audit, Guard: g, pollClock: opts.pollClock}
+	deps := &Deps{Log: log, Redactor: opts.Redactor, Audit: audit, Guard: g, pollClock: opts.pollClock,
+		Confirm: opts.Confirm, Approvals: opts.Approvals}
+	if opts.Approvals != nil {
+		opts.Approvals.Observe(audit.approvalEvent)
+	}
 	if deps.accounts, err = newAccountChoices(deps, accounts, store); err != nil {
 		return nil, nil, err
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 	"github.com/pci-mcp/pci-mcp/tools"
 	"github.com/pci-mcp/pci-mcp/tools/guard"
+	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 )
 
 // app is a configured pci-mcp: providers, logger and MCP server.
@@ -24,6 +25,8 @@ type app struct {
 	server   *server.MCPServer
 	tools    []tools.Tool
 	closers  []io.Closer
+	// approvals serves the approval route; nil unless a policy is approval.
+	approvals *approval.Service
 	// store is the shared store (PCI_MCP_STORE_URL), or nil for memory.
 	store guard.Store
 }
@@ -51,7 +54,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		secrets = append(secrets, upstream.BasicAuthSecrets(acct.Username.Value, acct.Password.Value)...)
 		secrets = append(secrets, acct.APIKey.Value)
 	}
-	secrets = append(secrets, cfg.stateKey, cfg.http.authToken)
+	secrets = append(secrets, cfg.stateKey, cfg.http.authToken, cfg.approval.webhook)
 	secrets = append(secrets, storeSecrets(cfg.storeURL)...)
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
@@ -89,9 +92,19 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		a.closers = append(a.closers, store)
 		announceStore(log, store, cfg.storeURL)
 	}
-	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: cfg.confirm == "token", Store: a.store})
+	policies, err := cfg.confirmPolicies()
+	if err != nil {
+		return nil, err
+	}
+	tokensOnly := policies.For("") == tools.ConfirmToken && policies.For("halo_pci_attest") == tools.ConfirmToken
+	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: tokensOnly, Store: a.store})
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)
+	}
+	// Pending approvals live in the guard's store: shared when there is one
+	// (PCI_MCP_STORE_URL), so a person can approve on any replica.
+	if a.approvals, err = newApprovals(cfg, policies, guard.Store(), log); err != nil {
+		return nil, err
 	}
 	var auditFile io.Writer
 	if cfg.auditLog != "" {
@@ -104,16 +117,23 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	}
 
 	srv, selected, err := tools.NewServer(tools.Options{
-		Version:  currentVersion(),
-		Accounts: served,
-		Policy:   cfg.policy(),
-		Audit:    tools.NewAudit(auditFile, log, redactor),
-		Guard:    guard,
-		Redactor: redactor,
-		Logger:   log,
+		Version:   currentVersion(),
+		Accounts:  served,
+		Policy:    cfg.policy(),
+		Audit:     tools.NewAudit(auditFile, log, redactor),
+		Guard:     guard,
+		Confirm:   policies,
+		Approvals: a.approvals,
+		Redactor:  redactor,
+		Logger:    log,
 	})
 	if err != nil {
 		return nil, usageError("%v", err)
+	}
+	if a.approvals != nil && cfg.transport == "stdio" {
+		if err := a.serveApprovalPage(); err != nil {
+			return nil, err
+		}
 	}
 	a.server, a.tools = srv, selected
 	return a, nil

@@ -30,6 +30,7 @@ type config struct {
 	confirmTTL   time.Duration
 	confirm      string
 	http         httpSettings
+	approval     approvalSettings
 	sandbox      sandboxSettings
 
 	// only is --accounts: serve only the accounts of these names.
@@ -75,6 +76,10 @@ var envOnly = []struct{ name, usage string }{
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 	{envAccountsFile, "JSON file of named accounts (merchants) of either provider, secrets by reference only (README: Many merchants)"},
 	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
+	{envApproversFile, "approvers file of --confirm approval (default $XDG_CONFIG_HOME/pci-mcp/approvers.json, else ~/.config/pci-mcp/approvers.json)"},
+	{envApprovalAddr, "with stdio, the approval page's own loopback listener (default 127.0.0.1:0: a free port, printed in the log)"},
+	{envApprovalURL, "external base URL of approval links, when a reverse proxy is in front"},
+	{envApprovalWebhook, "URL (a secret) each new pending approval is posted to, for a chat channel"},
 	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
 
@@ -105,11 +110,11 @@ func (c *config) serveFlags(fs *pflag.FlagSet) {
 	bindEnv(fs, "upstream-concurrency", "PCI_MCP_UPSTREAM_CONCURRENCY")
 	fs.DurationVar(&c.confirmTTL, "confirm-ttl", tools.DefaultConfirmTTL, "how long a confirmation of a destructive call stays valid")
 	bindEnv(fs, "confirm-ttl", "PCI_MCP_CONFIRM_TTL")
-	fs.StringVar(&c.confirm, "confirm", "auto",
-		"how destructive calls are confirmed: auto (ask through the client when it can show a form, else a token) or token (always a token, for clients that decline questions unseen)")
+	fs.StringVar(&c.confirm, "confirm", "auto", "how destructive calls are confirmed: "+confirmUsage)
 	bindEnv(fs, "confirm", "PCI_MCP_CONFIRM")
 	fs.Var(&c.only, "accounts", "comma-separated account names to serve (default: every configured account)")
 	bindEnv(fs, "accounts", "PCI_MCP_ACCOUNTS")
+	c.approvalFlags(fs)
 	c.httpFlags(fs)
 	c.sandboxFlags(fs)
 }
@@ -122,6 +127,9 @@ func (c *config) load(getenv func(string) string) error {
 	c.auditLog = getenv(envAuditLog)
 	c.accountsFile = getenv(envAccountsFile)
 	c.http.authToken = getenv(envAuthToken)
+	if err := c.approvalEnv(getenv); err != nil {
+		return err
+	}
 	c.storeURL = getenv(envStoreURL)
 	if err := c.prepareSandbox(getenv); err != nil {
 		return err
@@ -155,8 +163,8 @@ func (c *config) validate() error {
 	if c.upstream.timeout <= 0 {
 		return usageError("--upstream-timeout must be positive")
 	}
-	if c.confirm != "auto" && c.confirm != "token" {
-		return usageError("--confirm %q: must be auto or token", c.confirm)
+	if err := c.validateApproval(); err != nil {
+		return err
 	}
 	if c.confirmTTL < 10*time.Second || c.confirmTTL > 24*time.Hour {
 		return usageError("--confirm-ttl must be between 10s and 24h")

@@ -121,7 +121,7 @@ func newHTTPHandler(a *app, t *httpTransport, timeouts httpTimeouts) http.Handle
 	for pattern, h := range t.routes {
 		mux.Handle(pattern, requireBearer(a.cfg.http.authToken, readBody(boundWrites(timeouts.write, h))))
 	}
-	return rejectRebinding(originPolicy{allowed: a.cfg.http.allowedOrigins}.checkOrigin(mux))
+	return a.withApprovalPage(rejectRebinding(originPolicy{allowed: a.cfg.http.allowedOrigins}.checkOrigin(mux)))
 }
 
 // healthHandler answers readiness probes: no secret, no upstream call.
@@ -177,6 +177,7 @@ func serveHTTP(ctx context.Context, a *app, stderr io.Writer, program string) er
 		return usageError("listening on %s would accept connections from other machines, and %s is not set", ln.Addr(), envAuthToken)
 	}
 
+	a.approvalsOn(ln.Addr())
 	calls := newCallTracker()
 	var t *httpTransport
 	if cfg.transport == "sse" {

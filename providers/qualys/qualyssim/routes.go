@@ -41,6 +41,7 @@ func apiRoutes() []route {
 		{http.MethodGet, "/pci/vuln/list", false, (*Simulator).listVulns},
 		{http.MethodGet, "/pci/vuln/{id}/details", false, (*Simulator).vulnDetails},
 		{http.MethodGet, "/pci/compliance/summary", false, (*Simulator).complianceSummary},
+		{http.MethodGet, "/pci/reporting/reportGeneration/fetch", false, (*Simulator).reportFetch},
 	}
 }
 
