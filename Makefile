@@ -20,8 +20,9 @@ test: ## vet, then every test with the race detector (includes the schema, READM
 	$(GO) test -race -count=1 ./...
 	$(GO) test -count=1 -run Budget ./tools # allocation budgets: the race detector changes the counts
 
-schemas: ## regenerate schemas/ and the README tool table from the catalog
+schemas: ## regenerate schemas/, the README tool table and the README command-line reference
 	$(GO) test ./tools -run 'TestSchemaFiles|TestReadmeToolTable' -count=1 -update
+	$(GO) test ./cmd/pci-mcp -run 'TestReadmeCommandLine' -count=1 -update
 
 RUN_ADDR ?= 127.0.0.1:8080
 

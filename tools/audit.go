@@ -15,6 +15,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 // How a mutating call was confirmed, as the audit trail records it.
@@ -31,7 +32,11 @@ type AuditEntry struct {
 	Time time.Time `json:"time"`
 	// Account is the named account (merchant) acted on, first so that a
 	// reader of the trail sees it before anything else.
-	Account  string `json:"account,omitempty"`
+	Account string `json:"account,omitempty"`
+	// Subject and Email are the authenticated person who made the call
+	// (OAuth mode); absent with a shared bearer token or over stdio.
+	Subject  string `json:"subject,omitempty"`
+	Email    string `json:"email,omitempty"`
 	Tool     string `json:"tool"`
 	Provider string `json:"provider"`
 	// User is the upstream user the account acts as.
@@ -147,6 +152,9 @@ func newAuditEntry(ctx context.Context, d *Deps, t Tool, confirmation, outcome s
 	e := AuditEntry{
 		Account: d.accountName, Tool: t.Name, Provider: string(t.Toolset), User: d.upstreamUser(t.Toolset), Session: sessionID(ctx),
 		Confirmation: confirmation, Outcome: outcome,
+	}
+	if id, ok := guard.IdentityFrom(ctx); ok {
+		e.Subject, e.Email = id.Subject, id.Email
 	}
 	if err != nil {
 		e.Detail = err.Error()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
 // This file is the confirmation guard's one path: every destructive tool is
@@ -180,7 +181,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 	}
 	switch route {
 	case elicitByInputRequest:
-		state, _ := d.Guard.issue(purposeState, c.tool.Name, d.accountName, q.digest, q.session)
+		state, _ := d.Guard.issue(purposeState, c.tool.Name, d.accountName, q.digest, q.session, guard.SubjectFrom(ctx))
 		q.audit(confirmedElicitation, "confirmation_requested", nil)
 		return server.NewInputRequestBuilder(state).Elicit(confirmKey, q.question()).ToolResult()
 	case elicitByRequest:
@@ -200,7 +201,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		return q.decide(answer, err, execute)
 	}
 
-	token, expires := d.Guard.issue(purposeToken, c.tool.Name, d.accountName, q.digest, q.session)
+	token, expires := d.Guard.issue(purposeToken, c.tool.Name, d.accountName, q.digest, q.session, guard.SubjectFrom(ctx))
 	q.audit(confirmedNone, statusConfirmationRequired, nil)
 	out := guardedOutput[Out, P]{Status: statusConfirmationRequired, Preview: preview, ConfirmationToken: token, ExpiresAt: expires.UTC().Format(time.RFC3339)}
 	res := d.structuredResult(&out)

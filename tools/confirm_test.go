@@ -153,12 +153,12 @@ func TestModernAnswerCannotBeForged(t *testing.T) {
 	assert.True(t, res.IsError)
 	assert.Contains(t, allText(res), "does not verify")
 
-	token, _ := guard.issue(purposeToken, "qualys_remove_hosts", "", digestOf(t, removeArgs), "")
+	token, _ := guard.issue(purposeToken, "qualys_remove_hosts", "", digestOf(t, removeArgs), "", "")
 	res = call(token)
 	assert.True(t, res.IsError, "a confirmation token is not a request state")
 	assert.Empty(t, env.qualys.requests())
 
-	state, _ := guard.issue(purposeState, "qualys_remove_hosts", "", digestOf(t, removeArgs), "")
+	state, _ := guard.issue(purposeState, "qualys_remove_hosts", "", digestOf(t, removeArgs), "", "")
 	res = call(state)
 	require.False(t, res.IsError, allText(res))
 	res = call(state)
@@ -285,12 +285,12 @@ func TestTokensVerifyAcrossReplicas(t *testing.T) {
 	require.NoError(t, err)
 	alone, err := NewGuard(GuardOptions{Key: key})
 	require.NoError(t, err)
-	token, _ := a.issue(purposeToken, "qualys_remove_hosts", "default", "digest", "")
-	_, err = c.verify(token, purposeToken, "qualys_remove_hosts", "default", "digest", "")
+	token, _ := a.issue(purposeToken, "qualys_remove_hosts", "default", "digest", "", "")
+	_, err = c.verify(token, purposeToken, "qualys_remove_hosts", "default", "digest", "", "")
 	assert.ErrorContains(t, err, "does not verify")
-	_, err = a.verify(token, purposeState, "qualys_remove_hosts", "default", "digest", "")
+	_, err = a.verify(token, purposeState, "qualys_remove_hosts", "default", "digest", "", "")
 	assert.Error(t, err, "a token is not a request state")
-	_, err = alone.verify(token, purposeToken, "qualys_remove_hosts", "default", "digest", "")
+	_, err = alone.verify(token, purposeToken, "qualys_remove_hosts", "default", "digest", "", "")
 	assert.ErrorContains(t, err, "issued before the server restarted", "a replica whose used marks are its own cannot honour another's token")
 
 	require.NoError(t, b.redeem(ctx, token, purposeToken, "qualys_remove_hosts", "default", "digest", ""))
@@ -432,7 +432,7 @@ func TestRestartWithFixedKeyRefusesOldTokens(t *testing.T) {
 	}
 
 	// A 2026-07-28 request state from the earlier run is refused the same way.
-	state, _ := before.deps.Guard.issue(purposeState, "qualys_remove_hosts", "", digestOf(t, removeArgs), "")
+	state, _ := before.deps.Guard.issue(purposeState, "qualys_remove_hosts", "", digestOf(t, removeArgs), "", "")
 	handler := qualysRemoveHosts().bind(&Deps{Qualys: after.deps.Qualys, Log: discardLogger(), Audit: NewAudit(nil, nil, nil), Guard: after.deps.Guard})
 	var req mcp.CallToolRequest
 	req.Params.Name = "qualys_remove_hosts"

@@ -117,25 +117,28 @@ const (
 // the issuing process instance when the guard's store is not shared, and
 // an expiry.
 type claims struct {
-	Purpose  tokenPurpose `json:"p"`
-	Tool     string       `json:"t"`
-	Account  string       `json:"a,omitempty"`
-	Digest   string       `json:"d"`
-	Session  string       `json:"s,omitempty"`
-	Instance string       `json:"i,omitempty"`
-	Expires  int64        `json:"e"`
-	Nonce    string       `json:"n"`
+	Purpose tokenPurpose `json:"p"`
+	Tool    string       `json:"t"`
+	Account string       `json:"a,omitempty"`
+	Digest  string       `json:"d"`
+	Session string       `json:"s,omitempty"`
+	// Subject is the authenticated person the token was issued to (OAuth
+	// mode): another person's call cannot use it.
+	Subject  string `json:"u,omitempty"`
+	Instance string `json:"i,omitempty"`
+	Expires  int64  `json:"e"`
+	Nonce    string `json:"n"`
 }
 
 // tokenPrefix marks our tokens, so a stray value is recognised as not one.
 const tokenPrefix = "pcimcp1."
 
 // issue returns a signed token for the claims and its expiry.
-func (g *Guard) issue(purpose tokenPurpose, tool, account, digest, session string) (string, time.Time) {
+func (g *Guard) issue(purpose tokenPurpose, tool, account, digest, session, subject string) (string, time.Time) {
 	nonce := make([]byte, 16)
 	_, _ = rand.Read(nonce)
 	expires := g.now().Add(g.ttl).Truncate(time.Second)
-	c := claims{Purpose: purpose, Tool: tool, Account: account, Digest: digest, Session: session, Instance: g.instance,
+	c := claims{Purpose: purpose, Tool: tool, Account: account, Digest: digest, Session: session, Subject: subject, Instance: g.instance,
 		Expires: expires.Unix(), Nonce: hex.EncodeToString(nonce)}
 	payload, _ := json.Marshal(c)
 	body := base64.RawURLEncoding.EncodeToString(payload)
@@ -162,7 +165,7 @@ var errIssuedBeforeRestart = refuse("the confirmation token was issued before th
 
 // verify checks a token against the call it comes with. It does not consume
 // it: consume does, just before the call executes.
-func (g *Guard) verify(token string, purpose tokenPurpose, tool, account, digest, session string) (claims, error) {
+func (g *Guard) verify(token string, purpose tokenPurpose, tool, account, digest, session, subject string) (claims, error) {
 	body, sig, ok := strings.Cut(strings.TrimPrefix(token, tokenPrefix), ".")
 	if !strings.HasPrefix(token, tokenPrefix) || !ok {
 		return claims{}, refuse("the confirmation token is malformed; it must be passed back exactly as it was issued")
@@ -191,6 +194,8 @@ func (g *Guard) verify(token string, purpose tokenPurpose, tool, account, digest
 		return claims{}, refuse("the arguments differ from the ones the user confirmed; call again without confirmation_token to get a new preview")
 	case c.Session != session:
 		return claims{}, refuse("the confirmation token was issued to another session")
+	case c.Subject != subject:
+		return claims{}, refuse("the confirmation token was issued to another person; call again without confirmation_token to get your own preview")
 	}
 	if now := g.now(); !now.Before(time.Unix(c.Expires, 0)) {
 		return claims{}, refuse("the confirmation token expired at %s; call again without confirmation_token to get a new preview", time.Unix(c.Expires, 0).UTC().Format(time.RFC3339))
@@ -201,7 +206,7 @@ func (g *Guard) verify(token string, purpose tokenPurpose, tool, account, digest
 // redeem verifies a token against the call it comes with and marks it used:
 // nil means this call, and no other, may execute.
 func (g *Guard) redeem(ctx context.Context, token string, purpose tokenPurpose, tool, account, digest, session string) error {
-	c, err := g.verify(token, purpose, tool, account, digest, session)
+	c, err := g.verify(token, purpose, tool, account, digest, session, guard.SubjectFrom(ctx))
 	if err != nil {
 		return err
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/pci-mcp/pci-mcp/cmd/pci-mcp/internal/accounts"
+	"github.com/pci-mcp/pci-mcp/cmd/pci-mcp/internal/oauth"
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
@@ -29,6 +30,8 @@ type app struct {
 	approvals *approval.Service
 	// store is the shared store (PCI_MCP_STORE_URL), or nil for memory.
 	store guard.Store
+	// oauth verifies access tokens in OAuth mode; nil otherwise.
+	oauth *oauth.Verifier
 }
 
 // newApp builds the providers the environment configures and the server.
@@ -116,16 +119,24 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		auditFile = f
 	}
 
+	var serverOpts []server.ServerOption
+	if cfg.oauth.enabled() {
+		if a.oauth, err = cfg.newVerifier(); err != nil {
+			return nil, usageError("%s: %v", envOAuthIssuer, err)
+		}
+		serverOpts = append(serverOpts, server.WithToolFilter(scopeFilter))
+	}
 	srv, selected, err := tools.NewServer(tools.Options{
-		Version:   currentVersion(),
-		Accounts:  served,
-		Policy:    cfg.policy(),
-		Audit:     tools.NewAudit(auditFile, log, redactor),
-		Guard:     guard,
-		Confirm:   policies,
-		Approvals: a.approvals,
-		Redactor:  redactor,
-		Logger:    log,
+		ServerOptions: serverOpts,
+		Version:       currentVersion(),
+		Accounts:      served,
+		Policy:        cfg.policy(),
+		Audit:         tools.NewAudit(auditFile, log, redactor),
+		Guard:         guard,
+		Confirm:       policies,
+		Approvals:     a.approvals,
+		Redactor:      redactor,
+		Logger:        log,
 	})
 	if err != nil {
 		return nil, usageError("%v", err)

@@ -50,6 +50,7 @@ Examples:
   pci-mcp call --sandbox qualys_compliance_summary
   pci-mcp call --sandbox qualys_add_hosts '{"hosts":["2001:db8::10"]}'
   echo '{"scan_id":10987}' | pci-mcp call --sandbox --json qualys_get_scan -
+  echo '{"limit":5}' > args.json
   pci-mcp call --url http://127.0.0.1:8080/mcp qualys_list_scans @args.json`
 
 // Settings of `call` besides the serving flags.

@@ -43,6 +43,7 @@ type config struct {
 	stateKey     string
 	auditLog     string
 	storeURL     string
+	oauth        oauthSettings
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -76,6 +77,10 @@ var envOnly = []struct{ name, usage string }{
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},
 	{envAccountsFile, "JSON file of named accounts (merchants) of either provider, secrets by reference only (README: Many merchants)"},
 	{envAuthToken, "bearer token (32+ bytes) every HTTP request to the MCP endpoints must carry; required to listen beyond loopback"},
+	{envOAuthIssuer, "OAuth 2.1 resource-server mode: the identity provider's issuer URL (with " + envOAuthAudience + ")"},
+	{envOAuthAudience, "this server's resource identifier: access tokens must name it in aud"},
+	{envOAuthSubjectClaim, "claim naming the person in access tokens (default sub)"},
+	{envOAuthScopeClaim, "claim holding the scopes pci:read, pci:write, pci:destructive (default scope; e.g. scp)"},
 	{envApproversFile, "approvers file of --confirm approval (default $XDG_CONFIG_HOME/pci-mcp/approvers.json, else ~/.config/pci-mcp/approvers.json)"},
 	{envApprovalAddr, "with stdio, the approval page's own loopback listener (default 127.0.0.1:0: a free port, printed in the log)"},
 	{envApprovalURL, "external base URL of approval links, when a reverse proxy is in front"},
@@ -131,6 +136,7 @@ func (c *config) load(getenv func(string) string) error {
 		return err
 	}
 	c.storeURL = getenv(envStoreURL)
+	c.readOAuth(getenv)
 	if err := c.prepareSandbox(getenv); err != nil {
 		return err
 	}
@@ -176,6 +182,9 @@ func (c *config) validate() error {
 		return usageError("--upstream-concurrency must be at least 1")
 	}
 	if err := c.validateHTTP(); err != nil {
+		return err
+	}
+	if err := c.validateOAuth(); err != nil {
 		return err
 	}
 	return nil

@@ -118,8 +118,9 @@ func newHTTPHandler(a *app, t *httpTransport, timeouts httpTimeouts) http.Handle
 	mux := http.NewServeMux()
 	mux.Handle("GET /healthz", healthHandler(a))
 	mux.Handle("GET /readyz", readyHandler(a.store))
+	mountOAuthMetadata(a, mux)
 	for pattern, h := range t.routes {
-		mux.Handle(pattern, requireBearer(a.cfg.http.authToken, readBody(boundWrites(timeouts.write, h))))
+		mux.Handle(pattern, authenticate(a, boundWrites(timeouts.write, h)))
 	}
 	return a.withApprovalPage(rejectRebinding(originPolicy{allowed: a.cfg.http.allowedOrigins}.checkOrigin(mux)))
 }
@@ -172,7 +173,7 @@ func serveHTTP(ctx context.Context, a *app, stderr io.Writer, program string) er
 	}
 	// The address was checked before (validateHTTP); the socket is what
 	// counts, whatever the name resolved to.
-	if cfg.http.authToken == "" && !isLoopbackAddr(ln.Addr()) {
+	if !cfg.authenticates() && !isLoopbackAddr(ln.Addr()) {
 		_ = ln.Close()
 		return usageError("listening on %s would accept connections from other machines, and %s is not set", ln.Addr(), envAuthToken)
 	}
@@ -210,7 +211,7 @@ func serveHTTP(ctx context.Context, a *app, stderr io.Writer, program string) er
 	// Ready only now that the socket is bound, with the address it is bound
 	// to (--addr 127.0.0.1:0 picks a free port).
 	url := "http://" + ln.Addr().String() + t.endpoint
-	a.ready("transport", cfg.transport, "url", url, "bearer_token_required", cfg.http.authToken != "")
+	a.ready("transport", cfg.transport, "url", url, "bearer_token_required", cfg.http.authToken != "", "oauth_issuer", cfg.oauth.issuer)
 	if cfg.sandbox.enabled && cfg.logFormat == "text" {
 		fmt.Fprint(stderr, sandboxClientHint(cfg.transport, url, program))
 	}

@@ -62,13 +62,17 @@ func (c *config) checkListen() error {
 	if err != nil {
 		return usageError("--addr %q: want host:port, e.g. 127.0.0.1:8080", c.addr)
 	}
-	if c.http.authToken == "" && !isLoopbackHost(host) {
+	if !c.authenticates() && !isLoopbackHost(host) {
 		return usageError("--addr %s would accept connections from other machines, and %s is not set. "+
 			"Set %s (e.g. `openssl rand -hex 32`) so every MCP request must carry it as a bearer token, "+
 			"or listen on 127.0.0.1", c.addr, envAuthToken, envAuthToken)
 	}
 	return nil
 }
+
+// authenticates reports whether HTTP callers must prove who they are: the
+// shared bearer token or OAuth access tokens.
+func (c *config) authenticates() bool { return c.http.authToken != "" || c.oauth.enabled() }
 
 // isLoopbackHost reports whether host names this machine only: localhost or
 // a loopback IP. An empty host (":8080") means every interface.

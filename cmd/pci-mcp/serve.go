@@ -43,8 +43,8 @@ func (c *cli) serve(ctx context.Context, cfg *config) error {
 // for an MCP client to start pci-mcp, and here are the ways to try it.
 func stdioTerminalHint(program string) string {
 	return fmt.Sprintf("pci-mcp speaks MCP (JSON-RPC) on stdin and stdout, for an MCP client that starts it; "+
-		"to try it yourself: `make run` (the sandbox over HTTP), `%s call --sandbox qualys_list_scans`, "+
-		"or add `%s --sandbox` to a client's config (README). Ctrl-C stops it.", displayProgram(program), displayProgram(program))
+		"to try it yourself: `%[1]s call --sandbox qualys_list_scans`, `make run` in a source checkout (the sandbox over HTTP), "+
+		"or add `%[1]s --sandbox` to a client's config (README). Ctrl-C stops it.", displayProgram(program))
 }
 
 // displayProgram is the program as a person would type it again: a path
