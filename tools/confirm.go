@@ -9,6 +9,7 @@ import (
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
+
 	"github.com/pci-mcp/pci-mcp/tools/guard"
 )
 
@@ -118,7 +119,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 	}
 	preview := g.preview(ctx, d, in)
 	preview.base().Account = d.accountName
-	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: sessionID(ctx)}
+	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: confirmationBinding(ctx)}
 	q.cancelled = func() *mcp.CallToolResult {
 		return d.structuredResult(&guardedOutput[Out, P]{Status: statusCancelled, Preview: preview})
 	}
@@ -175,11 +176,14 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		return q.decide(server.ElicitationResponse(params.InputResponses, confirmKey), nil, execute)
 	}
 
-	route := elicitationSupport(ctx)
+	route, unreachable := elicitationSupport(ctx)
 	if d.Guard.tokensOnly || policy == ConfirmToken {
 		route = elicitNone
 	}
 	switch route {
+	case elicitUnreachable:
+		// Never a token instead: the model, not the person, would hold it.
+		return refused(confirmedElicitation, errors.New(unreachable))
 	case elicitByInputRequest:
 		state, _ := d.Guard.issue(purposeState, c.tool.Name, d.accountName, q.digest, q.session, guard.SubjectFrom(ctx))
 		q.audit(confirmedElicitation, "confirmation_requested", nil)
@@ -325,32 +329,63 @@ const (
 	elicitNone           elicitationRoute = iota
 	elicitByRequest                       // elicitation/create on the session (2025-06-18, 2025-11-25)
 	elicitByInputRequest                  // an input_required result (2026-07-28)
+	elicitUnreachable                     // the client declared it can be asked, but no question can reach it now
 )
 
 // elicitationSupport reports whether, and how, the calling client can show a
-// form to its user. Capabilities come from the request on 2026-07-28 and
-// from initialize before; form mode is what an empty elicitation capability
-// means.
-func elicitationSupport(ctx context.Context) elicitationRoute {
+// form to its user; for elicitUnreachable, also why it cannot be asked now
+// and what to do. Capabilities come from the request on 2026-07-28 and from
+// initialize before: over HTTP, as the session id recorded them (so a
+// restarted process or another replica, which never saw the initialize,
+// treats the session as the first did); otherwise from the session's
+// memory. Form mode is what an empty elicitation capability means.
+//
+// A session that declared form elicitation is asked, or refused: it never
+// silently gets a confirmation token instead.
+func elicitationSupport(ctx context.Context) (elicitationRoute, string) {
 	if info := server.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
 		if supportsForm(info.ClientCapabilities) {
-			return elicitByInputRequest
+			return elicitByInputRequest, ""
 		}
-		return elicitNone
+		return elicitNone, ""
 	}
 	session := server.ClientSessionFromContext(ctx)
-	withInfo, ok := session.(server.SessionWithClientInfo)
-	if !ok {
-		return elicitNone
+	req, overHTTP := guard.RequestFromContext(ctx)
+	var declared bool
+	if overHTTP && req.Session.KnowsCapabilities {
+		declared = req.Session.Elicitation.Form
+	} else if withInfo, ok := session.(server.SessionWithClientInfo); ok {
+		caps := withInfo.GetClientCapabilities()
+		declared = supportsForm(&caps)
 	}
+	if !declared {
+		return elicitNone, ""
+	}
+	why := ""
 	if _, canAsk := session.(server.SessionWithElicitation); !canAsk {
-		return elicitNone
+		why = "this session's transport cannot carry a question from the server"
+	} else if overHTTP && req.CannotAsk != "" {
+		why = req.CannotAsk
 	}
-	caps := withInfo.GetClientCapabilities()
-	if supportsForm(&caps) {
-		return elicitByRequest
+	if why != "" {
+		return elicitUnreachable, "the client declared that it can show a confirmation form, but " + why +
+			"; no confirmation token is offered instead, since the model rather than the person would then confirm. " +
+			"Retry on a connection that can receive the question (for Streamable HTTP, send Accept: application/json, text/event-stream), " +
+			"or ask the operator to choose another --confirm mode (--confirm approval has a person approve on a page; --confirm token confirms by token)"
 	}
-	return elicitNone
+	return elicitByRequest, ""
+}
+
+// confirmationBinding is what the tokens and request states issued to this
+// call are bound to: its MCP session, and over HTTP with a bearer token the
+// caller too (guard.Request.Caller, a keyed digest), so that a token is
+// refused to another bearer even where there is no session (2026-07-28).
+func confirmationBinding(ctx context.Context) string {
+	binding := sessionID(ctx)
+	if req, ok := guard.RequestFromContext(ctx); ok && req.Caller != "" {
+		binding += "@" + req.Caller
+	}
+	return binding
 }
 
 func supportsForm(caps *mcp.ClientCapabilities) bool {

@@ -56,7 +56,7 @@ func policyGate(q confirmation, conf confirmable, policy ConfirmPolicy) *mcp.Cal
 		if conf.confirmationToken() != "" {
 			return refuse(confirmedToken, errors.New("this server confirms only through a form the client shows (--confirm elicitation); a confirmation token does not count"))
 		}
-		if elicitationSupport(q.ctx) == elicitNone && q.c.req.Params.RequestState == "" {
+		if route, _ := elicitationSupport(q.ctx); route == elicitNone && q.c.req.Params.RequestState == "" {
 			return refuse(confirmedElicitation, errors.New("this server confirms only through a form the client shows (--confirm elicitation), and this client did not declare form elicitation; use a client that can show forms"))
 		}
 	}

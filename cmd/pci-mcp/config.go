@@ -71,7 +71,7 @@ var envOnly = []struct{ name, usage string }{
 	{envQualysUsername, "Qualys PCI merchant account user name (HTTP Basic)"},
 	{envQualysPassword, "Qualys PCI merchant account password"},
 	{envQualysURL, "Qualys PCI API base URL (default " + qualys.DefaultBaseURL + ")"},
-	{envStateKey, "key (32+ bytes) signing confirmation tokens, shared by replicas (default: random per process)"},
+	{envStateKey, "key (32+ bytes) signing HTTP session ids and confirmation tokens, shared by replicas (default: random per process)"},
 	{envAuditLog, "file the audit trail of mutating calls is appended to (default: info-level log lines)"},
 	{envHaloAPIKey, "Halo Security API key (sent as x-apikey)"},
 	{envHaloURL, "Halo Security API base URL (default " + halo.DefaultBaseURL + ")"},

@@ -21,23 +21,24 @@ import (
 // (http_guard.go) before the same MCP server: same catalog, guard and errors
 // as over stdio.
 //
-// Sessions. Streamable HTTP runs statelessly, so replicas behind a load
-// balancer can share traffic without affinity, and serves both protocol
-// generations on one endpoint:
+// Sessions. Streamable HTTP keeps no state another replica needs, so
+// replicas behind a load balancer can share traffic without affinity, and
+// serves both protocol generations on one endpoint:
 //
 //   - 2026-07-28 requests carry no session at all; mcp-go gives each its own
 //     ephemeral one. Confirmation tokens are signed (PCI_MCP_STATE_KEY) and
-//     bound to no session, so any replica verifies them; the elicitation
+//     bound to the caller's bearer, not to a session; the elicitation
 //     route's input requests are stateless by design.
 //   - Clients of 2025-11-25 and before get an Mcp-Session-Id at initialize,
-//     from mcp-go's StatelessGeneratingSessionIdManager, which checks only
-//     its form: every replica accepts every session ID, and a confirmation
-//     token bound to it verifies on any of them. The replica that answered
-//     initialize also remembers the client's capabilities (for
-//     elicitation/create), for sessionIdleTTL; elsewhere the session falls
-//     back to the token route, which needs no memory. An elicitation/create
-//     answer must come back to the replica that asked, so deployments
-//     whose clients elicit should route on Mcp-Session-Id.
+//     minted by the session gate (http_sessions.go): signed with the state
+//     key, bound to the bearer, and recording what the client declared it
+//     can be asked. Every replica sharing the key, and this process after a
+//     restart, accepts it and knows from it whether to ask the person by
+//     elicitation/create; nothing else is accepted (404). The replica that
+//     answered initialize also keeps the client's info in memory, for
+//     sessionIdleTTL. An elicitation/create answer must come back to the
+//     replica that asked, so deployments whose clients elicit should route
+//     on Mcp-Session-Id.
 //
 // The alternatives lose a generation or the replicas: WithStateLess drops
 // the Mcp-Session-Id of older clients, so every one of them shares the
@@ -46,12 +47,14 @@ import (
 // sessions in one process, so any other replica answers 404.
 //
 // HTTP+SSE has no such choice: its session is the open event stream, held
-// by one process, so a balancer must keep a client on one replica.
+// by one process, so a balancer must keep a client on one replica. Its
+// session ids are minted and bound the same way.
 
 const (
 	// sessionIdleTTL is how long a Streamable HTTP session's in-memory state
-	// (client info, log level) outlives its last request. Past it the
-	// session still works; it just uses the token route.
+	// (client info, log level) outlives its last request, and holds a place
+	// under PCI_MCP_MAX_SESSIONS. Past it the session still works: its id
+	// says what the guard needs.
 	sessionIdleTTL = 30 * time.Minute
 	// keepAliveInterval spaces the pings on idle event streams, so proxies
 	// do not close them as dead.
@@ -69,22 +72,22 @@ type httpTransport struct {
 	close func()
 }
 
-func newStreamableTransport(a *app, calls *callTracker) *httpTransport {
+func newStreamableTransport(a *app, calls *callTracker, gate *sessionGate) *httpTransport {
 	s := server.NewStreamableHTTPServer(a.server,
 		server.WithEndpointPath("/mcp"),
-		server.WithSessionIdManager(&server.StatelessGeneratingSessionIdManager{}),
+		server.WithSessionIdManagerResolver(gate),
 		server.WithSessionIdleTTL(sessionIdleTTL),
 		server.WithHeartbeatInterval(keepAliveInterval),
 		server.WithStreamableHTTPLogger(a.log),
 	)
 	return &httpTransport{
-		routes:   map[string]http.Handler{"/mcp": calls.trackPosts(s)},
+		routes:   map[string]http.Handler{"/mcp": gate.streamable(calls.trackPosts(s))},
 		endpoint: "/mcp",
 		close:    func() { _ = s.Shutdown(context.Background()) },
 	}
 }
 
-func newSSETransport(a *app, calls *callTracker) *httpTransport {
+func newSSETransport(a *app, calls *callTracker, gate *sessionGate) *httpTransport {
 	// Without CORS origins, mcp-go's event stream answers
 	// Access-Control-Allow-Origin: *. Origins were checked before (checkOrigin
 	// refuses the others and sets the header for allowed ones), so give it
@@ -98,14 +101,14 @@ func newSSETransport(a *app, calls *callTracker) *httpTransport {
 	s := server.NewSSEServer(a.server,
 		server.WithSSEEndpoint("/sse"),
 		server.WithMessageEndpoint("/message"),
-		server.WithSessionIDGenerator(newSSESessionID),
+		server.WithSessionIDGenerator(gate.newSSESessionID),
 		server.WithKeepAliveInterval(keepAliveInterval),
 		server.WithSSECORS(server.WithCORSAllowedOrigins(corsOrigins...)),
 	)
 	return &httpTransport{
 		routes: map[string]http.Handler{
-			"/sse":     calls.trackStream(s.SSEHandler()),
-			"/message": calls.trackMessages(s.MessageHandler()),
+			"/sse":     gate.sseStream(calls.trackStream(s.SSEHandler())),
+			"/message": gate.sseMessages(calls.trackMessages(s.MessageHandler())),
 		},
 		endpoint: "/sse",
 		close:    s.CloseSessions,
@@ -178,13 +181,18 @@ func serveHTTP(ctx context.Context, a *app, stderr io.Writer, program string) er
 		return usageError("listening on %s would accept connections from other machines, and %s is not set", ln.Addr(), envAuthToken)
 	}
 
+	gate, err := newSessionGate(cfg.stateKey, cfg.http.maxSessions)
+	if err != nil {
+		_ = ln.Close()
+		return err
+	}
 	a.approvalsOn(ln.Addr())
 	calls := newCallTracker()
 	var t *httpTransport
 	if cfg.transport == "sse" {
-		t = newSSETransport(a, calls)
+		t = newSSETransport(a, calls, gate)
 	} else {
-		t = newStreamableTransport(a, calls)
+		t = newStreamableTransport(a, calls, gate)
 	}
 	// Every request's context descends from streams: cancelling it ends the
 	// long-lived ones (event streams, GET listens, subscriptions/listen).

@@ -23,6 +23,9 @@ type httpSettings struct {
 	// shutdownTimeout bounds how long calls in flight may take to finish
 	// once SIGINT or SIGTERM arrives.
 	shutdownTimeout time.Duration
+	// maxSessions bounds the live sessions this process holds (Streamable
+	// HTTP sessions kept in memory, open HTTP+SSE streams).
+	maxSessions int
 	// authToken, when set, is the bearer token every MCP request must carry.
 	// Environment only.
 	authToken string
@@ -33,12 +36,17 @@ func (c *config) httpFlags(fs *pflag.FlagSet) {
 	bindEnv(fs, "allowed-origins", "PCI_MCP_ALLOWED_ORIGINS")
 	fs.DurationVar(&c.http.shutdownTimeout, "shutdown-timeout", 25*time.Second, "on SIGINT or SIGTERM, how long calls in flight may take to finish (sse and http transports)")
 	bindEnv(fs, "shutdown-timeout", "PCI_MCP_SHUTDOWN_TIMEOUT")
+	fs.IntVar(&c.http.maxSessions, "max-sessions", defaultMaxSessions, "live sessions held at most (sse and http transports); past it a new session gets 503 with Retry-After")
+	bindEnv(fs, "max-sessions", "PCI_MCP_MAX_SESSIONS")
 }
 
 // validateHTTP checks the HTTP flags, whatever the transport.
 func (c *config) validateHTTP() error {
 	if c.http.shutdownTimeout <= 0 {
 		return usageError("--shutdown-timeout must be positive")
+	}
+	if c.http.maxSessions < 1 {
+		return usageError("--max-sessions must be at least 1")
 	}
 	for i, o := range c.http.allowedOrigins {
 		origin, err := parseOrigin(o)

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"net/http"
 	"strconv"
@@ -164,22 +163,13 @@ func (w *statusRecorder) Write(p []byte) (int, error) {
 
 func (w *statusRecorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// sseStreamKey carries a *sseStream from trackStream to newSSESessionID.
+// sseStreamKey carries a *sseStream from trackStream to
+// sessionGate.newSSESessionID.
 type sseStreamKey struct{}
 
 // sseStream is one HTTP+SSE event stream; its session ID is filled in when
-// mcp-go asks newSSESessionID for one.
+// mcp-go asks sessionGate.newSSESessionID for one.
 type sseStream struct{ session string }
-
-// newSSESessionID makes an HTTP+SSE session ID (130 random bits) and tells
-// the stream being opened which it is.
-func newSSESessionID(ctx context.Context, _ *http.Request) (string, error) {
-	id := rand.Text()
-	if s, ok := ctx.Value(sseStreamKey{}).(*sseStream); ok {
-		s.session = id
-	}
-	return id, nil
-}
 
 // trackStream watches an HTTP+SSE event stream: each response written on it
 // ends its request; when the stream ends, whatever it still owed ends too.

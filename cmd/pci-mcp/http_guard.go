@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"crypto/subtle"
 	"errors"
@@ -20,8 +21,9 @@ import (
 //  1. rejectRebinding — on a loopback connection, a Host that is not a
 //     loopback name is a DNS-rebinding attempt: 403.
 //  2. checkOrigin — a browser Origin that is not exactly one of
-//     --allowed-origins: 403, with no CORS headers, preflight or not; an
-//     allowed one gets CORS headers, and its preflight is answered here.
+//     --allowed-origins (nor this server's own): 403, with no CORS headers,
+//     preflight or not; an allowed one gets CORS headers, and its preflight
+//     is answered here.
 //  3. the routes: /healthz is open; the MCP endpoints go on through
 //  4. requireBearer — with PCI_MCP_AUTH_TOKEN set, no or a wrong token: 401;
 //  5. readBody — a body over maxBodyBytes: 413. The body is read here, in
@@ -112,6 +114,14 @@ func (p originPolicy) allows(origin string) bool {
 	return slices.Contains(p.allowed, strings.ToLower(u.Scheme+"://"+u.Host))
 }
 
+// sameOrigin reports whether origin is the origin of this server as the
+// request addressed it (http://Host): only a page served from this very
+// scheme, host and port has it. rejectRebinding has already refused a
+// rebound name on loopback.
+func sameOrigin(origin, host string) bool {
+	return host != "" && strings.EqualFold(origin, "http://"+host)
+}
+
 // checkOrigin refuses browser requests from origins not allowed, and gives
 // allowed ones the CORS headers a browser needs, answering preflights here:
 // a preflight carries no token, so it must not reach requireBearer.
@@ -123,6 +133,12 @@ func (p originPolicy) checkOrigin(next http.Handler) http.Handler {
 			return
 		}
 		w.Header().Add("Vary", "Origin")
+		if sameOrigin(origin, r.Host) {
+			// Not cross-origin at all: a page this server itself served
+			// (such as its own pages), which needs no CORS.
+			next.ServeHTTP(w, r)
+			return
+		}
 		if !p.allows(origin) {
 			http.Error(w, fmt.Sprintf("Origin %q is not allowed: browser pages may call only from an origin listed exactly in --allowed-origins (PCI_MCP_ALLOWED_ORIGINS)", origin), http.StatusForbidden)
 			return
@@ -145,7 +161,8 @@ func (p originPolicy) checkOrigin(next http.Handler) http.Handler {
 // comparison is of SHA-256 digests in constant time, so neither the token's
 // bytes nor its length leak through timing. The Authorization header is then
 // removed: nothing past this point — mcp-go, a tool, a log line, an upstream
-// request — ever sees it.
+// request — ever sees it; what follows knows the caller only as its
+// principal, a digest of the token (http_sessions.go binds sessions to it).
 func requireBearer(token string, next http.Handler) http.Handler {
 	if token == "" {
 		return next
@@ -166,7 +183,7 @@ func requireBearer(token string, next http.Handler) http.Handler {
 			return
 		}
 		r.Header.Del("Authorization")
-		next.ServeHTTP(w, r)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey{}, bearerPrincipal(gotSum))))
 	})
 }
 

@@ -605,6 +605,7 @@ func TestHTTPFrontDoor(t *testing.T) {
 			{"ipv6 loopback", "[::1]:1234", ""},
 			{"listed loopback origin", "", "http://localhost:6274"},
 			{"listed origin", "", "https://chat.example.com"},
+			{"its own origin", "", s.url},
 		} {
 			t.Run(h.name, func(t *testing.T) {
 				b, n := jsonBody(initializeBody)
@@ -616,7 +617,7 @@ func TestHTTPFrontDoor(t *testing.T) {
 				body, _ := io.ReadAll(res.Body)
 				assert.Equal(t, http.StatusOK, res.StatusCode, string(body))
 				assert.Contains(t, string(body), `"serverInfo"`)
-				if h.origin != "" {
+				if h.origin != "" && h.origin != s.url {
 					assert.Equal(t, h.origin, res.Header.Get("Access-Control-Allow-Origin"))
 				}
 			})
@@ -717,6 +718,7 @@ func TestHTTPRefusesToListenBeyondLoopbackWithoutToken(t *testing.T) {
 		{"wildcard origin", creds, []string{"--transport", "http", "--allowed-origins", "*"}, "list origins explicitly"},
 		{"origin with a path", creds, []string{"--transport", "http", "--allowed-origins", "https://chat.example.com/app"}, "scheme://host[:port]"},
 		{"address without port", creds, []string{"--transport", "http", "--addr", "127.0.0.1"}, "want host:port"},
+		{"no sessions", creds, []string{"--transport", "http", "--max-sessions", "0"}, "--max-sessions must be at least 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -770,7 +772,7 @@ func TestHelpListsTheHTTPSettings(t *testing.T) {
 	code, stdout, _ := runMain(t, env(), "--help")
 	assert.Equal(t, exitOK, code)
 	for _, want := range []string{"--addr string", "PCI_MCP_ADDR", "--allowed-origins strings", "PCI_MCP_ALLOWED_ORIGINS",
-		"--shutdown-timeout duration", "PCI_MCP_SHUTDOWN_TIMEOUT", "PCI_MCP_AUTH_TOKEN"} {
+		"--shutdown-timeout duration", "PCI_MCP_SHUTDOWN_TIMEOUT", "--max-sessions int", "PCI_MCP_MAX_SESSIONS", "PCI_MCP_AUTH_TOKEN"} {
 		assert.Contains(t, stdout, want)
 	}
 }
