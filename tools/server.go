@@ -120,8 +120,15 @@ func NewServer(opts Options) (*server.MCPServer, []Tool, error) {
 		server.WithLogger(slog.New(quietHandler{log.Handler()})),
 		server.WithToolHandlerMiddleware(redactResults(opts.Redactor)),
 	}
+	// Hooks first, so that options passed in may replace them; the
+	// resources add theirs to whichever hooks the server ends up with.
+	res := newResources(deps)
+	serverOpts = append(serverOpts, server.WithHooks(&server.Hooks{}))
+	serverOpts = append(serverOpts, res.serverOptions()...)
 	serverOpts = append(serverOpts, opts.ServerOptions...)
 	srv := server.NewMCPServer(ServerName, opts.Version, serverOpts...)
+	res.register(srv)
+	registerPrompts(srv, selected)
 	tools := make([]server.ServerTool, len(selected))
 	for i, t := range selected {
 		tools[i] = server.ServerTool{Tool: t.Definition(), Handler: t.bind(deps)}
@@ -155,7 +162,7 @@ func instructions(selected []Tool, accounts map[Toolset]*accountChoice) string {
 		}
 		b.WriteString("qualys_wait_for_scan until finished (qualys_list_scans finds past scans). " +
 			"3. findings: qualys_list_vulnerabilities, qualys_get_vulnerability for remediation. " +
-			"4. status: qualys_compliance_summary gives each asset's Pass/Fail.")
+			"4. status: qualys_compliance_summary gives each asset's Pass/Fail; qualys_compliance_report what fails and the special notes.")
 	}
 	if sets[ToolsetHalo] {
 		b.WriteString(" Halo workflow: halo_pci_summary for status; halo_pci_start_attestation lists blockers, questions and notes; " +
@@ -163,9 +170,9 @@ func instructions(selected []Tool, accounts map[Toolset]*accountChoice) string {
 		if has["halo_pci_attest"] {
 			b.WriteString(", then halo_pci_attest with every answer (the user must confirm and sign)")
 		}
-		b.WriteString("; follow reports with halo_pci_list_reports and halo_pci_get_report.")
+		b.WriteString("; follow reports with halo_pci_list_reports, halo_pci_get_report and halo_list_events (approved, rejected).")
 	}
-	b.WriteString(" Never invent ids: read them from list tools.")
+	b.WriteString(" Never invent ids: read them from list tools. Full guide: resource " + workflowGuideURI + ".")
 	b.WriteString(accountsGuide(sets, accounts))
 	return b.String()
 }

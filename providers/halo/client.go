@@ -116,6 +116,8 @@ type ListOptions struct {
 	Start int
 	// Limit is the number of items, 1-1000.
 	Limit int
+	// SortDesc reverses the list's order (sort_desc=1) [doc].
+	SortDesc bool
 }
 
 func (o ListOptions) query() url.Values {
@@ -125,6 +127,9 @@ func (o ListOptions) query() url.Values {
 	}
 	if o.Limit > 0 {
 		q.Set("limit", strconv.Itoa(o.Limit))
+	}
+	if o.SortDesc {
+		q.Set("sort_desc", "1")
 	}
 	return q
 }
