@@ -6,7 +6,7 @@ VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo de
 LDFLAGS   := -s -w -X main.version=$(VERSION)
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 
-.PHONY: help build test schemas run demo lint conformance bench
+.PHONY: help build test schemas run demo lint conformance bench e2e-cluster
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-12s %s\n", $$1, $$2}'
@@ -28,7 +28,7 @@ RUN_ADDR ?= 127.0.0.1:8080
 
 run: build ## serve the sandbox (simulated Qualys and Halo, no credentials) on Streamable HTTP and print a client config
 	@# pci-mcp prints how to point a client at it once it is listening, never before.
-	@./$(BIN) --sandbox --transport http --addr $(RUN_ADDR) || { status=$$?; \
+	@$(BIN) --sandbox --transport http --addr $(RUN_ADDR) || { status=$$?; \
 	  if [ $$status -eq 2 ]; then echo "make run: pci-mcp could not start on RUN_ADDR=$(RUN_ADDR) (the reason is above); if that address is taken, choose another: make run RUN_ADDR=127.0.0.1:8081" >&2; fi; \
 	  exit $$status; }
 
@@ -45,6 +45,10 @@ conformance: build ## the official MCP conformance suite against --transport htt
 
 bench: build ## measure start-up, context cost, per-call overhead and HTTP load, and the hot paths (BENCHMARKS.md)
 	./.ci/bench $(BIN)
+
+e2e-cluster: ## two pci-mcp replicas, a real redis-server and a local OAuth issuer: one server for every confirmation route, proven on the fake upstream's log
+	$(GO) vet -tags e2e ./cmd/pci-mcp
+	$(GO) test -tags e2e -race -count=1 -run 'TestCluster' -v ./cmd/pci-mcp
 
 lint: ## gofmt, go vet and staticcheck
 	@test -z "$$(gofmt -l .)" || { echo "gofmt would change:"; gofmt -l .; exit 1; }

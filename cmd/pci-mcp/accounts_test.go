@@ -197,3 +197,74 @@ func TestSandboxServesTwoQualysMerchants(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, res.Instructions, "Qualys: sandbox-us (default), sandbox-eu; Halo Security: sandbox.")
 }
+
+// TestAccountsCommand lists every account with where its secrets come
+// from, never a secret; --check tries each and fails naming what to check.
+func TestAccountsCommand(t *testing.T) {
+	us := simulatorUpstreams(t)
+	f := newAccountsFixture(t)
+	getenv := f.accountsEnv(secretEnv(us, filepath.Join(t.TempDir(), "audit.jsonl"), "json"))
+
+	code, stdout, stderr := runMain(t, getenv, "accounts")
+	require.Equal(t, exitOK, code, stderr)
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	require.Len(t, lines, 5, stdout)
+	assert.Regexp(t, `^NAME\s+PROVIDER\s+DEFAULT\s+URL\s+SECRETS FROM$`, lines[0])
+	assert.Regexp(t, `^acme-eu\s+qualys\s+yes\s+`+f.euSim.URL+`\s+username "`+secretEUUser+`", password from file .*/acme-eu.password$`, lines[1])
+	assert.Regexp(t, `^acme-2\s+halo\s+yes\s+`+f.halo2Sim.URL+`\s+api key from \$ACME_2_HALO_KEY$`, lines[2])
+	assert.Regexp(t, `^default\s+qualys\s+`+us.qualysURL+`\s+username from \$QUALYS_USERNAME, password from \$QUALYS_PASSWORD$`, lines[3])
+	assert.Regexp(t, `^default\s+halo\s+`, lines[4])
+	assertNoSecret(t, "the accounts listing", stdout+stderr)
+	assert.Empty(t, f.euSim.Requests(), "listing reads nothing upstream")
+
+	code, stdout, stderr = runMain(t, getenv, "accounts", "--check")
+	require.Equal(t, exitOK, code, stdout+stderr)
+	assert.Regexp(t, `acme-eu\s+qualys\s+ok`, stdout)
+	assert.Regexp(t, `acme-2\s+halo\s+ok`, stdout)
+	assert.Equal(t, []string{"/pci/scan/list"}, requestPaths(f.euSim.Requests()), "Qualys: list one scan")
+
+	// A wrong key for acme-2: that account fails, naming its own variable.
+	bad := func(k string) string {
+		if k == "ACME_2_HALO_KEY" {
+			return "marker-wrong-halo-key"
+		}
+		return getenv(k)
+	}
+	code, stdout, stderr = runMain(t, bad, "accounts", "--check")
+	assert.Equal(t, exitToolError, code)
+	assert.Regexp(t, `acme-eu\s+qualys\s+ok`, stdout)
+	assert.Regexp(t, `acme-2\s+halo\s+FAILED: Halo Security rejected the credentials \(HTTP 401\): check ACME_2_HALO_KEY`, stdout)
+	assert.Contains(t, stderr, "1 of 4 accounts failed their check")
+	assert.NotContains(t, stdout+stderr, "marker-wrong-halo-key")
+	for _, r := range f.halo2Sim.Simulator.Requests() {
+		assert.Equal(t, "/api/v1/user/me.json", r.Path, "Halo: user/me.json only")
+	}
+
+	code, stdout, _ = runMain(t, getenv, "--accounts", "acme-2", "accounts")
+	require.Equal(t, exitOK, code)
+	assert.Len(t, strings.Split(strings.TrimSpace(stdout), "\n"), 2, "--accounts narrows the list")
+}
+
+func requestPaths(requests []qualyssim.Request) []string {
+	var out []string
+	for _, r := range requests {
+		out = append(out, r.Path)
+	}
+	return out
+}
+
+// TestCallAccountFlag: --account is the account argument.
+func TestCallAccountFlag(t *testing.T) {
+	code, stdout, stderr := runMain(t, env(), "call", "--sandbox", "--account", "sandbox-eu", "qualys_compliance_summary")
+	require.Equal(t, exitOK, code, stderr)
+	assert.True(t, strings.HasPrefix(stdout, `{"account":"sandbox-eu",`), stdout)
+	assert.Contains(t, stdout, "198.51.100.20")
+
+	code, _, stderr = runMain(t, env(), "call", "--sandbox", "--account", "sandbox-xx", "qualys_compliance_summary")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "--account sandbox-xx: not an account of this server for qualys_compliance_summary; the accounts are sandbox-us, sandbox-eu")
+
+	code, _, stderr = runMain(t, env(), "call", "--sandbox", "--account", "sandbox-eu", "qualys_compliance_summary", `{"account":"sandbox-us"}`)
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, `--account sandbox-eu and ARGS' "account": sandbox-us disagree`)
+}

@@ -167,9 +167,28 @@ func (a *app) withApprovalPage(mcp http.Handler) http.Handler {
 		return mcp
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/approvals/", rejectRebinding(a.approvals.Handler()))
+	mux.Handle("/approvals/", rejectRebinding(a.approvalHandler()))
 	mux.Handle("/", mcp)
 	return mux
+}
+
+// approvalHandler is the page and its API. In OAuth mode the JSON API, a
+// machine's door like /mcp, needs an access token for this server (and its
+// caller's subject is known); the page stays a person's, who proves who
+// they are with their code or passkey.
+func (a *app) approvalHandler() http.Handler {
+	h := a.approvals.Handler()
+	if a.oauth == nil {
+		return h
+	}
+	api := a.oauth.Authenticate(h)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/approvals/api/") {
+			api.ServeHTTP(w, r)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // serveApprovalPage serves the page on its own loopback listener, for
@@ -184,7 +203,7 @@ func (a *app) serveApprovalPage() error {
 		return usageError("%s %s would serve the approval page to other machines, and %s is not set", envApprovalAddr, ln.Addr(), envAuthToken)
 	}
 	srv := &http.Server{
-		Handler:           rejectRebinding(a.approvals.Handler()),
+		Handler:           rejectRebinding(a.approvalHandler()),
 		ReadHeaderTimeout: defaultHTTPTimeouts.readHeader,
 		ReadTimeout:       defaultHTTPTimeouts.read,
 		WriteTimeout:      defaultHTTPTimeouts.write,

@@ -33,6 +33,7 @@ import (
 var subcommands = []func(*cli) *cobra.Command{
 	newToolsCommand,
 	newCallCommand,
+	newAccountsCommand,
 	newVersionCommand,
 }
 

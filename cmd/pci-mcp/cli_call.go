@@ -46,8 +46,12 @@ printed on stdout all the same), or the server could not be reached; 2 a
 usage or configuration error (unknown tool, bad ARGS, no credentials, or a
 destructive tool without a terminal and without --yes).
 
+With several accounts for the tool's provider, --account NAME chooses the
+merchant (the same as "account" in ARGS); without it, the default account.
+
 Examples:
   pci-mcp call --sandbox qualys_compliance_summary
+  pci-mcp call --sandbox --account sandbox-eu qualys_compliance_summary
   pci-mcp call --sandbox qualys_add_hosts '{"hosts":["2001:db8::10"]}'
   echo '{"scan_id":10987}' | pci-mcp call --sandbox --json qualys_get_scan -
   echo '{"limit":5}' > args.json
@@ -67,6 +71,8 @@ type callOptions struct {
 	yes      bool
 	url      string
 	logLevel slog.Level
+	// account is --account: the account argument, as a flag.
+	account string
 }
 
 // newCallCommand is `pci-mcp call`. It builds the same server serving does,
@@ -115,6 +121,7 @@ func newCallCommand(c *cli) *cobra.Command {
 	fs.BoolVar(&opts.yes, "yes", false, "confirm a destructive call without being asked: your own confirmation, as the operator, of what it will send (needed without a terminal)")
 	fs.StringVar(&opts.url, "url", "", "call a pci-mcp already serving Streamable HTTP at this URL (e.g. http://127.0.0.1:8080/mcp) instead of one in this process; the serving flags then do not apply")
 	bindEnv(fs, "url", envCallURL)
+	fs.StringVar(&opts.account, "account", "", "the account (merchant) to call the tool as: its account argument, for a provider with several accounts")
 	return cmd
 }
 
@@ -138,7 +145,11 @@ func (c *cli) call(ctx context.Context, cfg *config, opts callOptions, name, spe
 	}
 	defer closeClient()
 
-	if err := checkToolServed(ctx, client, name); err != nil {
+	tool, err := checkToolServed(ctx, client, name)
+	if err != nil {
+		return err
+	}
+	if err := chooseAccount(tool, arguments, opts.account); err != nil {
 		return err
 	}
 	var req mcp.CallToolRequest
@@ -221,19 +232,19 @@ func serverName(opts callOptions) string {
 
 // checkToolServed turns a call to a tool the server does not offer into a
 // usage error that lists the ones it does.
-func checkToolServed(ctx context.Context, c *client.Client, name string) error {
+func checkToolServed(ctx context.Context, c *client.Client, name string) (mcp.Tool, error) {
 	list, err := c.ListTools(ctx, mcp.ListToolsRequest{})
 	if err != nil {
-		return fmt.Errorf("listing tools: %w", err)
+		return mcp.Tool{}, fmt.Errorf("listing tools: %w", err)
 	}
 	served := make([]string, len(list.Tools))
 	for i, t := range list.Tools {
 		served[i] = t.Name
+		if t.Name == name {
+			return t, nil
+		}
 	}
-	if slices.Contains(served, name) {
-		return nil
-	}
-	return usageError("unknown tool %q: this server serves %s (pci-mcp tools lists the whole catalog; --read-only, --toolsets, --tools and --exclude-tools narrow it)",
+	return mcp.Tool{}, usageError("unknown tool %q: this server serves %s (pci-mcp tools lists the whole catalog; --read-only, --toolsets, --tools and --exclude-tools narrow it)",
 		name, strings.Join(served, ", "))
 }
 
@@ -359,4 +370,29 @@ func printResult(w io.Writer, res *mcp.CallToolResult, asJSON, pretty bool) erro
 	// terminal.
 	_, err := fmt.Fprintln(w, terminalSafe(strings.Join(texts, "\n\n")))
 	return err
+}
+
+// chooseAccount applies --account to the arguments: it is the account
+// argument, refused when ARGS names another, and when the tool has no
+// account argument because its provider has one account here.
+func chooseAccount(tool mcp.Tool, arguments map[string]any, account string) error {
+	if account == "" {
+		return nil
+	}
+	if given, ok := arguments["account"]; ok && given != account {
+		return usageError("--account %s and ARGS' \"account\": %v disagree; give one", account, given)
+	}
+	prop, ok := tool.InputSchema.Properties["account"].(map[string]any)
+	if !ok {
+		return usageError("--account %s: %s has no account argument here: its provider has a single account, which every call uses", account, tool.Name)
+	}
+	if names, ok := prop["enum"].([]any); ok && !slices.Contains(names, any(account)) {
+		listed := make([]string, len(names))
+		for i, n := range names {
+			listed[i] = fmt.Sprint(n)
+		}
+		return usageError("--account %s: not an account of this server for %s; the accounts are %s", account, tool.Name, strings.Join(listed, ", "))
+	}
+	arguments["account"] = account
+	return nil
 }

@@ -159,28 +159,34 @@ type httpTestHooks struct {
 
 type httpTestHooksKey struct{}
 
-// serveHTTP serves MCP over HTTP until ctx ends, then shuts down: it stops
-// accepting connections, lets calls in flight finish (within
-// --shutdown-timeout), then ends the event streams and returns.
-func serveHTTP(ctx context.Context, a *app, stderr io.Writer, program string) error {
-	cfg := a.cfg
-	hooks, _ := ctx.Value(httpTestHooksKey{}).(*httpTestHooks)
+// listenHTTP opens the listener --addr names (or the tests' own), before
+// anything else starts: a taken address fails at once, with nothing
+// started and nothing claimed.
+func listenHTTP(ctx context.Context, cfg *config) (net.Listener, error) {
 	var ln net.Listener
-	if hooks != nil && hooks.listener != nil {
+	if hooks, _ := ctx.Value(httpTestHooksKey{}).(*httpTestHooks); hooks != nil && hooks.listener != nil {
 		ln = hooks.listener
 	} else {
 		var err error
 		if ln, err = net.Listen("tcp", cfg.addr); err != nil {
-			return listenError(cfg.addr, err)
+			return nil, listenError(cfg.addr, err)
 		}
 	}
 	// The address was checked before (validateHTTP); the socket is what
 	// counts, whatever the name resolved to.
 	if !cfg.authenticates() && !isLoopbackAddr(ln.Addr()) {
 		_ = ln.Close()
-		return usageError("listening on %s would accept connections from other machines, and %s is not set", ln.Addr(), envAuthToken)
+		return nil, usageError("listening on %s would accept connections from other machines, and %s is not set", ln.Addr(), envAuthToken)
 	}
+	return ln, nil
+}
 
+// serveHTTP serves MCP over HTTP until ctx ends, then shuts down: it stops
+// accepting connections, lets calls in flight finish (within
+// --shutdown-timeout), then ends the event streams and returns.
+func serveHTTP(ctx context.Context, a *app, ln net.Listener, stderr io.Writer, program string) error {
+	cfg := a.cfg
+	hooks, _ := ctx.Value(httpTestHooksKey{}).(*httpTestHooks)
 	gate, err := newSessionGate(cfg.stateKey, cfg.http.maxSessions)
 	if err != nil {
 		_ = ln.Close()

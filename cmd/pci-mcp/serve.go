@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"path/filepath"
 	"strings"
 
@@ -14,10 +15,17 @@ import (
 // serve runs the MCP server on the configured transport until ctx ends or
 // the client goes away.
 func (c *cli) serve(ctx context.Context, cfg *config) error {
+	var ln net.Listener
 	if cfg.transport != "stdio" {
 		if err := cfg.checkListen(); err != nil {
 			return err
 		}
+		// Bound first: a taken address is the first and only thing said.
+		var err error
+		if ln, err = listenHTTP(ctx, cfg); err != nil {
+			return err
+		}
+		defer ln.Close()
 	}
 	a, err := newApp(cfg, c.stderr)
 	if err != nil {
@@ -34,7 +42,7 @@ func (c *cli) serve(ctx context.Context, cfg *config) error {
 		}
 		return serveStdio(ctx, a, c.stdin, c.stdout)
 	case "http", "sse":
-		return serveHTTP(ctx, a, c.stderr, c.program)
+		return serveHTTP(ctx, a, ln, c.stderr, c.program)
 	}
 	return usageError("--transport %s is not available", cfg.transport)
 }

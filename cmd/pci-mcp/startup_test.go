@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"regexp"
 	"strings"
 	"sync"
@@ -43,6 +44,7 @@ func TestBusyAddressExitsTwoNamingTheFlagAndVariable(t *testing.T) {
 			assert.Contains(t, stderr, "choose another address with --addr or PCI_MCP_ADDR")
 			assert.NotContains(t, stderr, "pci-mcp ready")
 			assert.NotContains(t, stderr, "Point a client at it")
+			assert.Equal(t, 1, strings.Count(stderr, "\n"), "the taken address is all that is said: %s", stderr)
 		})
 	}
 }
@@ -161,4 +163,34 @@ func TestCallPrettyPrintsOnATerminal(t *testing.T) {
 	require.Equal(t, exitOK, code, stderrPipe)
 	assert.Equal(t, 1, strings.Count(piped, "\n"), piped)
 	assert.True(t, strings.HasPrefix(piped, `{"account":"sandbox-us","totalCount":1,`), piped)
+}
+
+// TestMakeRunNamesRunAddrWhenTheAddressIsTaken runs `make run` (with the
+// binary the tests built) on a taken address: pci-mcp's message names
+// --addr and PCI_MCP_ADDR, make's names RUN_ADDR, and no banner or ready
+// line claims a server that is not there.
+func TestMakeRunNamesRunAddrWhenTheAddressIsTaken(t *testing.T) {
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("no make")
+	}
+	bin, err := buildBinary()
+	require.NoError(t, err)
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	defer taken.Close()
+	addr := taken.Addr().String()
+
+	// -o build: use the binary already built instead of building again.
+	cmd := exec.Command("make", "-s", "-C", "../..", "-o", "build", "run", "BIN="+bin, "RUN_ADDR="+addr)
+	out, err := cmd.CombinedOutput()
+	var exit *exec.ExitError
+	require.ErrorAs(t, err, &exit, "%s", out)
+	text := string(out)
+	assert.Contains(t, text, "pci-mcp: --addr "+addr+": the address is already in use")
+	assert.Contains(t, text, "--addr or PCI_MCP_ADDR")
+	assert.Contains(t, text, "make run: pci-mcp could not start on RUN_ADDR="+addr)
+	assert.Contains(t, text, "make run RUN_ADDR=")
+	assert.NotContains(t, text, "pci-mcp ready")
+	assert.NotContains(t, text, "Point a client at it")
+	assert.NotContains(t, text, "SANDBOX MODE", "nothing starts before the address is bound")
 }

@@ -315,12 +315,15 @@ func TestPageHeadersEscapingAndForm(t *testing.T) {
 	csrf := regexp.MustCompile(`name="csrf" value="([^"]+)"`).FindStringSubmatch(html)
 	require.Len(t, csrf, 2)
 
-	post := func(origin, token string) int {
+	post := func(origin, token string, header ...string) int {
 		form := url.Values{"csrf": {token}, "approver": {"Alice Example"}, "code": {f.code(t, "Alice Example")}, "action": {"approve"}}
 		req, _ := http.NewRequest(http.MethodPost, f.srv.URL+"/approvals/"+a.ID+"/decide", strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		if origin != "" {
 			req.Header.Set("Origin", origin)
+		}
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
 		}
 		resp, err := http.DefaultClient.Do(req)
 		require.NoError(t, err)
@@ -330,7 +333,9 @@ func TestPageHeadersEscapingAndForm(t *testing.T) {
 	assert.Equal(t, 403, post("https://evil.example", csrf[1]), "another origin")
 	assert.Equal(t, 403, post("", csrf[1]), "no origin at all")
 	assert.Equal(t, 403, post(f.srv.URL, "forged"), "a forged token")
-	assert.Equal(t, 200, post(f.srv.URL, csrf[1]))
+	assert.Equal(t, 403, post("null", csrf[1], "Sec-Fetch-Site", "cross-site"), "an opaque origin from another site")
+	assert.Equal(t, 403, post("null", csrf[1]), "an opaque origin, nothing more")
+	assert.Equal(t, 200, post("null", csrf[1], "Sec-Fetch-Site", "same-origin"), "a form from the no-referrer page itself")
 	_, err = f.svc.Redeem(context.Background(), a.ID, a.Tool, a.Digest)
 	require.NoError(t, err)
 }

@@ -284,10 +284,12 @@ func (s *Service) pagePost(next func(http.ResponseWriter, *http.Request, []byte)
 }
 
 // sameOrigin requires a browser POST to come from this page's origin: the
-// Origin header (or, without one, Sec-Fetch-Site) must say so.
+// Origin header must say so. A form posted from a page with
+// Referrer-Policy: no-referrer carries "Origin: null", so then (and without
+// an Origin) the browser's own Sec-Fetch-Site must say same-origin.
 func (s *Service) sameOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
-	if origin == "" {
+	if origin == "" || origin == "null" {
 		return r.Header.Get("Sec-Fetch-Site") == "same-origin"
 	}
 	return s.originAllowed(r, origin)
