@@ -231,6 +231,7 @@ func TestDemoScript(t *testing.T) {
 	for _, want := range []string{
 		"1 IP added successfully", "1 VirtualHost added successfully", "scan 10988: Finished",
 		`"merchantVulnList"`, `"complianceSummaryList"`, "nothing blocks attesting now",
+		"$ pci-mcp call --account sandbox-eu qualys_compliance_summary", `"account": "sandbox-eu"`, `"ip": "198.51.100.20"`,
 		"Confirmed with --yes.", `"status": "done"`, `"pci_report_id": 127346`,
 		"Done: one quarter, scoped, scanned, reviewed and attested, in the sandbox.",
 	} {
