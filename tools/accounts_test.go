@@ -158,6 +158,8 @@ func TestUnknownAccountIsRefusedNamingTheValidOnes(t *testing.T) {
 func TestTokenForOneAccountNeverActsOnAnother(t *testing.T) {
 	e := newMultiEnv(t)
 	require.False(t, e.call(t, "qualys_add_hosts", `{"account":"acme-eu","hosts":["198.51.100.9"]}`).IsError)
+	// In scope of acme-us too, so its removal preview has something to remove.
+	require.False(t, e.call(t, "qualys_add_hosts", `{"account":"acme-us","hosts":["198.51.100.9"]}`).IsError)
 	first := e.call(t, "qualys_remove_hosts", `{"account":"acme-us","hosts":["198.51.100.9"]}`)
 	require.False(t, first.IsError, allText(first))
 	out := structured(t, first)

@@ -67,7 +67,13 @@ type Audit struct {
 	log      *slog.Logger
 	redactor *upstream.Redactor
 	now      func() time.Time
+	// observe, when set, sees every entry (metrics count them).
+	observe func(AuditEntry)
 }
+
+// Observe makes f see every entry written, e.g. to count confirmations by
+// route and outcome. Set it before the first call.
+func (a *Audit) Observe(f func(AuditEntry)) { a.observe = f }
 
 // NewAudit returns an audit trail writing JSON lines to w, or logging them to
 // log when w is nil.
@@ -97,8 +103,11 @@ func (a *Audit) Write(e AuditEntry) {
 		e.Time = a.now().UTC()
 	}
 	e.Detail = a.redactor.Redact(e.Detail)
+	if a.observe != nil {
+		a.observe(e)
+	}
 	if a.w == nil {
-		a.log.Info("audit", "account", e.Account, "tool", e.Tool, "provider", e.Provider, "user", e.User, "session", e.Session,
+		a.log.Info("audit", "account", e.Account, "subject", e.Subject, "email", e.Email, "tool", e.Tool, "provider", e.Provider, "user", e.User, "session", e.Session,
 			"targets", e.Targets, "args_digest", e.ArgsDigest, "confirmation", e.Confirmation,
 			"outcome", e.Outcome, "upstream_status", e.UpstreamStatus, "detail", e.Detail,
 			"approval_id", e.ApprovalID, "approver", e.Approver, "factor", e.Factor)

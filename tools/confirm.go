@@ -101,12 +101,55 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		// served without a guard, never executes.
 		return errorText(fmt.Sprintf("%s cannot be confirmed in this server; nothing was sent.", c.tool.Name))
 	}
+	q := confirmation{ctx: ctx, d: d, c: c, digest: argsDigest(in), session: confirmationBinding(ctx)}
+	if tg, ok := any(in).(targeted); ok {
+		q.targets = tg.auditTargets()
+	}
+	refused := func(method string, err error) *mcp.CallToolResult {
+		q.audit(method, "refused", err)
+		return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
+	}
+
+	// The operator's policy for this tool may send the call another way
+	// (the approval route) or rule routes out.
+	policy := d.Confirm.For(c.tool.Name)
+	if res := policyGate(q, conf, policy); res != nil {
+		return res
+	}
+
+	// A confirmed call (the token route's second call, or a 2026-07-28
+	// client coming back with the answer to our question) must carry a
+	// token that verifies before anything, even a read for the preview, is
+	// done for it. It is spent only once the call has passed validation.
+	var confirmed *claims
+	method := confirmedToken
+	params := c.req.Params
+	switch token := conf.confirmationToken(); {
+	case policy == ConfirmApproval:
+		// The approval route checks its own approval id.
+	case token != "":
+		cl, err := d.Guard.verify(token, purposeToken, c.tool.Name, d.accountName, q.digest, q.session, guard.SubjectFrom(ctx))
+		if err != nil {
+			return refused(method, err)
+		}
+		confirmed = &cl
+	case params.RequestState != "" || len(params.InputResponses) > 0:
+		method = confirmedElicitation
+		if params.RequestState == "" {
+			return refused(method, errors.New("an answer arrived without the request state this server issued with its question"))
+		}
+		cl, err := d.Guard.verify(params.RequestState, purposeState, c.tool.Name, d.accountName, q.digest, q.session, guard.SubjectFrom(ctx))
+		if err != nil {
+			return refused(method, err)
+		}
+		confirmed = &cl
+	}
+
 	if g.validate != nil {
 		if err := g.validate(ctx, d, in); err != nil {
 			var unavailable *errMemoryUnavailable
 			if errors.As(err, &unavailable) {
-				d.Audit.rejected(ctx, d, c.tool, "refused", err)
-				return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
+				return refused(confirmedNone, err)
 			}
 			d.Audit.rejected(ctx, d, c.tool, "invalid_arguments", err)
 			return invalidArgumentsResult(c.spec, err)
@@ -114,7 +157,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 	}
 	preview := g.preview(ctx, d, in)
 	preview.base().Account = d.accountName
-	q := confirmation{ctx: ctx, d: d, c: c, preview: preview, digest: argsDigest(in), session: confirmationBinding(ctx)}
+	q.preview = preview
 	q.cancelled = func() *mcp.CallToolResult {
 		return d.structuredResult(&guardedOutput[Out, P]{Status: statusCancelled, Preview: preview})
 	}
@@ -129,17 +172,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		}
 		return d.structuredResult(&guardedOutput[Out, P]{Status: statusDone, Preview: preview, ConfirmedBy: method, Result: out})
 	}
-	refused := func(method string, err error) *mcp.CallToolResult {
-		q.audit(method, "refused", err)
-		return errorText(fmt.Sprintf("%s was not executed: %v. Nothing was sent to %s.", c.tool.Name, err, c.spec.toolset.provider()))
-	}
 
-	// The operator's policy for this tool may send the call another way
-	// (the approval route) or rule routes out.
-	policy := d.Confirm.For(c.tool.Name)
-	if res := policyGate(q, conf, policy); res != nil {
-		return res
-	}
 	if policy == ConfirmApproval {
 		return approvalRoute(q, conf.approvalID(), preview, func(approver, id string) *mcp.CallToolResult {
 			out, err := run(ctx, d, in)
@@ -151,22 +184,12 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		}, func(out guardedOutput[Out, P]) *mcp.CallToolResult { return d.structuredResult(&out) })
 	}
 
-	// Second call of the token route.
-	if token := conf.confirmationToken(); token != "" {
-		if err := d.Guard.redeem(ctx, token, purposeToken, c.tool.Name, d.accountName, q.digest, q.session); err != nil {
-			return refused(confirmedToken, err)
+	if confirmed != nil {
+		if err := d.Guard.spend(ctx, *confirmed); err != nil {
+			return refused(method, err)
 		}
-		return execute(confirmedToken)
-	}
-
-	// A 2026-07-28 client coming back with the answer to our question.
-	params := c.req.Params
-	if params.RequestState != "" || len(params.InputResponses) > 0 {
-		if params.RequestState == "" {
-			return refused(confirmedElicitation, errors.New("an answer arrived without the request state this server issued with its question"))
-		}
-		if err := d.Guard.redeem(ctx, params.RequestState, purposeState, c.tool.Name, d.accountName, q.digest, q.session); err != nil {
-			return refused(confirmedElicitation, err)
+		if method == confirmedToken {
+			return execute(confirmedToken)
 		}
 		return q.decide(server.ElicitationResponse(params.InputResponses, confirmKey), nil, execute)
 	}
@@ -214,12 +237,14 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 
 // confirmation is one pending question.
 type confirmation struct {
-	ctx       context.Context
-	d         *Deps
-	c         toolCall
-	preview   previewer
-	digest    string
-	session   string
+	ctx     context.Context
+	d       *Deps
+	c       toolCall
+	preview previewer
+	digest  string
+	session string
+	// targets are what the call acts on, for the audit trail.
+	targets   []string
 	signature string
 	// cancelled renders the tool's result for a declined question.
 	cancelled func() *mcp.CallToolResult
@@ -309,11 +334,13 @@ func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute f
 }
 
 func (q confirmation) audit(method, outcome string, err error) {
-	p := q.preview.base()
 	e := newAuditEntry(q.ctx, q.d, q.c.tool, method, outcome, err)
-	// The preview's account was looked up for the person, and its items are
-	// exactly what would be sent.
-	e.Account, e.User, e.Targets, e.ArgsDigest = p.Account, p.User, p.Items, q.digest
+	e.Targets, e.ArgsDigest = q.targets, q.digest
+	if q.preview != nil {
+		// The preview's account and user were looked up for the person.
+		p := q.preview.base()
+		e.Account, e.User = p.Account, p.User
+	}
 	q.d.Audit.Write(e)
 }
 

@@ -90,7 +90,7 @@ func requestApproval(t *testing.T, env *testEnv, a *approvals, args string) stri
 	assert.Equal(t, a.page.URL+"/approvals/"+id, out["approval_url"])
 	assert.NotEmpty(t, out["expires_at"])
 	assert.Contains(t, allText(res), a.page.URL+"/approvals/"+id, "the text gives the assistant the link")
-	assert.Empty(t, env.qualys.requests(), "nothing is sent before approval")
+	assert.Empty(t, env.qualys.writes(), "nothing is sent before approval")
 	return id
 }
 
@@ -100,7 +100,7 @@ func withID(args, id string) string {
 
 func removals(env *testEnv) int {
 	n := 0
-	for _, r := range env.qualys.requests() {
+	for _, r := range env.qualys.writes() {
 		if r.Path == "/pci/asset/delete" {
 			n++
 		}
@@ -127,7 +127,7 @@ func TestApprovalRouteExecutesOnceAfterApproval(t *testing.T) {
 	assert.Equal(t, "approval", out["confirmed_by"])
 	assert.Equal(t, "Alice Example", out["approver"])
 	require.Equal(t, 1, removals(env), "exactly one request after approval")
-	assert.JSONEq(t, `{"assetType":"IP","assets":"203.0.113.5, 2001:db8::5"}`, env.qualys.requests()[0].Body)
+	assert.JSONEq(t, `{"assetType":"IP","assets":"203.0.113.5, 2001:db8::5"}`, env.qualys.writes()[0].Body)
 
 	replay := env.call(t, "qualys_remove_hosts", withID(removeArgs, id))
 	assert.True(t, replay.IsError)
@@ -207,7 +207,7 @@ func TestApprovalRouteRefusals(t *testing.T) {
 			if tt.wantStatus != "" {
 				assert.Equal(t, tt.wantStatus, structured(t, res)["status"])
 			}
-			assert.Empty(t, env.qualys.requests(), "nothing may reach Qualys")
+			assert.Empty(t, env.qualys.writes(), "nothing may reach Qualys")
 		})
 	}
 }
@@ -222,7 +222,7 @@ func TestApprovalCodeIsAcceptedOnce(t *testing.T) {
 	assert.Equal(t, 403, a.decide(t, second, "approve", "Alice Example", code), "the same code again")
 	res := env.call(t, "qualys_remove_hosts", withID(removeArgs, second))
 	assert.Equal(t, "approval_pending", structured(t, res)["status"])
-	assert.Empty(t, env.qualys.requests())
+	assert.Empty(t, env.qualys.writes())
 }
 
 // TestApprovalOfAnAttestationBySomeoneElse: the signer must approve.
@@ -283,14 +283,14 @@ func TestConfirmPolicies(t *testing.T) {
 		res := env.call(t, "qualys_remove_hosts", removeArgs)
 		assert.True(t, res.IsError)
 		assert.Contains(t, allText(res), "--confirm elicitation")
-		assert.Empty(t, env.qualys.requests())
+		assert.Empty(t, env.qualys.writes())
 	})
 	t.Run("approval_id outside the approval policy", func(t *testing.T) {
 		env := newTestEnv(t)
 		res := env.call(t, "qualys_remove_hosts", withID(removeArgs, "apr_AAAAAAAAAAAAAAAAAAAAAA"))
 		assert.True(t, res.IsError)
 		assert.Contains(t, allText(res), "approval_id is used only")
-		assert.Empty(t, env.qualys.requests())
+		assert.Empty(t, env.qualys.writes())
 	})
 	t.Run("approval without the route configured", func(t *testing.T) {
 		_, _, err := NewServer(Options{Qualys: newTestEnv(t).deps.Qualys, Confirm: ConfirmPolicies{Default: ConfirmApproval}})

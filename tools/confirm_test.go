@@ -89,7 +89,7 @@ func TestElicitationPath(t *testing.T) {
 					// which reports its own failure and never comes back:
 					// the server has nothing to execute.
 					require.ErrorContains(t, callErr, "the window was closed")
-					assert.Empty(t, env.qualys.requests(), "nothing may reach Qualys")
+					assert.Empty(t, env.qualys.writes(), "nothing may reach Qualys")
 					return
 				}
 				require.NoError(t, callErr)
@@ -103,7 +103,7 @@ func TestElicitationPath(t *testing.T) {
 				text := allText(res)
 				assert.Equal(t, tt.wantIsError, res.IsError, text)
 				assert.Contains(t, text, tt.wantText)
-				sent := env.qualys.requests()
+				sent := env.qualys.writes()
 				if tt.wantSent {
 					require.Len(t, sent, 1)
 					assert.JSONEq(t, `{"assetType":"IP","assets":"203.0.113.5, 2001:db8::5"}`, sent[0].Body)
@@ -156,7 +156,7 @@ func TestModernAnswerCannotBeForged(t *testing.T) {
 	token, _ := guard.issue(purposeToken, "qualys_remove_hosts", "", digestOf(t, removeArgs), "", "")
 	res = call(token)
 	assert.True(t, res.IsError, "a confirmation token is not a request state")
-	assert.Empty(t, env.qualys.requests())
+	assert.Empty(t, env.qualys.writes())
 
 	state, _ := guard.issue(purposeState, "qualys_remove_hosts", "", digestOf(t, removeArgs), "", "")
 	res = call(state)
@@ -164,7 +164,7 @@ func TestModernAnswerCannotBeForged(t *testing.T) {
 	res = call(state)
 	assert.True(t, res.IsError)
 	assert.Contains(t, allText(res), "already used")
-	assert.Len(t, env.qualys.requests(), 1, "an answer executes once")
+	assert.Len(t, env.qualys.writes(), 1, "an answer executes once")
 }
 
 // digestOf is the digest the guard binds for qualys_remove_hosts args.
@@ -197,7 +197,7 @@ func TestTokenPath(t *testing.T) {
 	assert.Equal(t, "default", preview["account"], "the one account the environment makes")
 	assert.Equal(t, testQualysUser, preview["user"])
 	assert.Contains(t, allText(first), "Show this preview to the user")
-	assert.Empty(t, env.qualys.requests(), "the first call sends nothing")
+	assert.Empty(t, env.qualys.writes(), "the first call sends nothing")
 
 	withToken := func(args, tok string) string {
 		return strings.TrimSuffix(args, "}") + `,"confirmation_token":"` + tok + `"}`
@@ -207,14 +207,14 @@ func TestTokenPath(t *testing.T) {
 		res := env.call(t, "qualys_remove_hosts", withToken(`{"hosts":["203.0.113.5","203.0.113.6"]}`, token))
 		assert.True(t, res.IsError)
 		assert.Contains(t, allText(res), "arguments differ")
-		assert.Empty(t, env.qualys.requests())
+		assert.Empty(t, env.qualys.writes())
 	})
 	t.Run("token from another tool is refused", func(t *testing.T) {
 		res := env.call(t, "qualys_remove_virtual_hosts",
 			withToken(`{"virtual_hosts":[{"fqdn":"shop.example.com","port":443,"ip":"203.0.113.5"}]}`, token))
 		assert.True(t, res.IsError)
 		assert.Contains(t, allText(res), "issued for qualys_remove_hosts")
-		assert.Empty(t, env.qualys.requests())
+		assert.Empty(t, env.qualys.writes())
 	})
 	t.Run("garbage token is refused", func(t *testing.T) {
 		res := env.call(t, "qualys_remove_hosts", withToken(removeArgs, "let-me-in"))
@@ -224,20 +224,20 @@ func TestTokenPath(t *testing.T) {
 		res = env.call(t, "qualys_remove_hosts", withToken(removeArgs, tampered))
 		assert.True(t, res.IsError)
 		assert.Contains(t, allText(res), "does not verify")
-		assert.Empty(t, env.qualys.requests())
+		assert.Empty(t, env.qualys.writes())
 	})
 	t.Run("reordered and respelled hosts are accepted", func(t *testing.T) {
 		res := env.call(t, "qualys_remove_hosts", withToken(`{"hosts":["2001:0DB8::5","203.0.113.5"]}`, token))
 		require.False(t, res.IsError, allText(res))
 		assert.Equal(t, "done", structured(t, res)["status"])
 		assert.Equal(t, "token", structured(t, res)["confirmed_by"])
-		require.Len(t, env.qualys.requests(), 1)
+		require.Len(t, env.qualys.writes(), 1)
 	})
 	t.Run("replayed token is refused", func(t *testing.T) {
 		res := env.call(t, "qualys_remove_hosts", withToken(removeArgs, token))
 		assert.True(t, res.IsError)
 		assert.Contains(t, allText(res), "already used")
-		assert.Len(t, env.qualys.requests(), 1, "still only the one confirmed call")
+		assert.Len(t, env.qualys.writes(), 1, "still only the one confirmed call")
 	})
 	t.Run("expired token is refused", func(t *testing.T) {
 		fresh := structured(t, env.call(t, "qualys_remove_hosts", removeArgs))["confirmation_token"].(string)
@@ -245,7 +245,7 @@ func TestTokenPath(t *testing.T) {
 		res := env.call(t, "qualys_remove_hosts", withToken(removeArgs, fresh))
 		assert.True(t, res.IsError)
 		assert.Contains(t, allText(res), "expired")
-		assert.Len(t, env.qualys.requests(), 1)
+		assert.Len(t, env.qualys.writes(), 1)
 	})
 
 	outcomes := map[string]int{}
@@ -267,7 +267,7 @@ func TestTokenFromAnotherSession(t *testing.T) {
 	res := callTool(t, other, "qualys_remove_hosts", strings.TrimSuffix(removeArgs, "}")+`,"confirmation_token":"`+token+`"}`)
 	assert.True(t, res.IsError)
 	assert.Contains(t, allText(res), "another session")
-	assert.Empty(t, env.qualys.requests())
+	assert.Empty(t, env.qualys.writes())
 }
 
 // TestTokensVerifyAcrossReplicas: two servers sharing PCI_MCP_STATE_KEY and
@@ -309,7 +309,7 @@ func TestDestructiveValidationRunsFirst(t *testing.T) {
 	assert.True(t, res.IsError)
 	assert.Contains(t, allText(res), "hosts[1]")
 	assert.Empty(t, e.asked, "nobody is asked to confirm an invalid call")
-	assert.Empty(t, env.qualys.requests())
+	assert.Empty(t, env.qualys.writes())
 }
 
 // TestReadOnlyAndToolsetFilters checks the policy over what a client lists.
@@ -391,7 +391,7 @@ func TestTokensOnlySkipsElicitation(t *testing.T) {
 	res := callTool(t, c, "qualys_remove_hosts", removeArgs)
 	assert.Empty(t, e.asked, "nobody is asked through the client")
 	assert.Equal(t, "confirmation_required", structured(t, res)["status"])
-	assert.Empty(t, env.qualys.requests())
+	assert.Empty(t, env.qualys.writes())
 }
 
 // TestRestartWithFixedKeyRefusesOldTokens: a token, used or not, from a run
@@ -413,7 +413,7 @@ func TestRestartWithFixedKeyRefusesOldTokens(t *testing.T) {
 	used := structured(t, before.call(t, "qualys_remove_hosts", removeArgs))["confirmation_token"].(string)
 	unused := structured(t, before.call(t, "qualys_remove_hosts", removeArgs))["confirmation_token"].(string)
 	require.False(t, before.call(t, "qualys_remove_hosts", withToken(used)).IsError)
-	require.Len(t, before.qualys.requests(), 1)
+	require.Len(t, before.qualys.writes(), 1)
 
 	after := newTestEnv(t, guardWithKey)
 	after.qualys.on("DELETE /pci/asset/delete", http.StatusOK, `{"data":"2 IP removed successfully"}`)
@@ -423,7 +423,7 @@ func TestRestartWithFixedKeyRefusesOldTokens(t *testing.T) {
 		assert.Contains(t, allText(res), "issued before the server restarted; call the tool again for a new one", name)
 		assert.Contains(t, allText(res), "Nothing was sent to Qualys", name)
 	}
-	assert.Empty(t, after.qualys.requests(), "nothing from an earlier run reaches Qualys")
+	assert.Empty(t, after.qualys.writes(), "nothing from an earlier run reaches Qualys")
 	lines := after.auditLines(t)
 	require.Len(t, lines, 2)
 	for _, line := range lines {
@@ -443,7 +443,7 @@ func TestRestartWithFixedKeyRefusesOldTokens(t *testing.T) {
 	require.NoError(t, err)
 	assert.True(t, res.IsError)
 	assert.Contains(t, allText(res), "issued before the server restarted")
-	assert.Empty(t, after.qualys.requests())
+	assert.Empty(t, after.qualys.writes())
 }
 
 // TestStoreFailureFailsClosed: when the guard's store does not answer, a
@@ -458,5 +458,5 @@ func TestStoreFailureFailsClosed(t *testing.T) {
 	assert.True(t, res.IsError)
 	assert.Contains(t, allText(res), "the confirmation could not be checked, because the guard's store did not answer (connection refused)")
 	assert.Contains(t, allText(res), "Nothing was sent to Qualys")
-	assert.Empty(t, env.qualys.requests())
+	assert.Empty(t, env.qualys.writes())
 }

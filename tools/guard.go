@@ -164,7 +164,7 @@ func refuse(format string, args ...any) error {
 var errIssuedBeforeRestart = refuse("the confirmation token was issued before the server restarted; call the tool again for a new one")
 
 // verify checks a token against the call it comes with. It does not consume
-// it: consume does, just before the call executes.
+// it: spend does, just before the call executes.
 func (g *Guard) verify(token string, purpose tokenPurpose, tool, account, digest, session, subject string) (claims, error) {
 	body, sig, ok := strings.Cut(strings.TrimPrefix(token, tokenPrefix), ".")
 	if !strings.HasPrefix(token, tokenPrefix) || !ok {
@@ -210,30 +210,26 @@ func (g *Guard) redeem(ctx context.Context, token string, purpose tokenPurpose, 
 	if err != nil {
 		return err
 	}
-	first, err := g.consume(ctx, c)
-	switch {
-	case err != nil:
-		return err
-	case !first:
-		return errTokenUsed
-	}
-	return nil
+	return g.spend(ctx, c)
 }
 
 // usedKeyPrefix names the guard's used marks in its store.
 const usedKeyPrefix = "confirm:used:"
 
-// consume marks the token used. It reports false if another call consumed
-// it first: two concurrent calls with one token, on this replica or another
-// sharing the store, execute at most once. A store error is returned as
-// such: the caller sends nothing.
-func (g *Guard) consume(ctx context.Context, c claims) (bool, error) {
+// spend marks a verified token used. It refuses if another call spent it
+// first: two concurrent calls with one token, on this replica or another
+// sharing the store, execute at most once. A store error is a refusal too:
+// the caller sends nothing.
+func (g *Guard) spend(ctx context.Context, c claims) error {
 	// Keep the mark a little past expiry, so a clock step cannot revive it.
 	first, err := g.store.Claim(ctx, usedKeyPrefix+c.Nonce, time.Unix(c.Expires, 0).Add(time.Minute))
-	if err != nil {
-		return false, storeFailure(err)
+	switch {
+	case err != nil:
+		return storeFailure(err)
+	case !first:
+		return errTokenUsed
 	}
-	return first, nil
+	return nil
 }
 
 // storeFailure words a store error for the person: the guard cannot tell
@@ -242,5 +238,5 @@ func storeFailure(err error) error {
 	return fmt.Errorf("the confirmation could not be checked, because the guard's store did not answer (%w)", err)
 }
 
-// errTokenUsed is consume's refusal, worded like verify's.
+// errTokenUsed is spend's refusal, worded like verify's.
 var errTokenUsed = errors.New("the confirmation token was already used; each confirmation allows one call")

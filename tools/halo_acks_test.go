@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pci-mcp/pci-mcp/providers/halo"
+	"github.com/pci-mcp/pci-mcp/providers/halo/halosim"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
 )
 
@@ -151,8 +152,70 @@ func TestHaloAckWritesAreNeverRetried(t *testing.T) {
 	assert.Contains(t, resultText(t, res), "halo_list_acknowledged_hosts")
 	assert.Equal(t, int32(1), calls.Load(), "a write is sent once")
 
-	// The read beside it is retried.
+	// The guarded acknowledgement: nothing before the yes, once after it.
+	args := `{"host":"shop.example.com","type":"cert"}`
+	first := callTool(t, c, "halo_acknowledge_host", args)
+	require.False(t, first.IsError, allText(first))
+	assert.Equal(t, int32(1), calls.Load(), "nothing is sent before the yes")
+	token := structured(t, first)["confirmation_token"].(string)
+	res = callTool(t, c, "halo_acknowledge_host", `{"host":"shop.example.com","type":"cert","confirmation_token":"`+token+`"}`)
+	require.True(t, res.IsError)
+	assert.Contains(t, resultText(t, res), "may or may not have taken effect")
+	assert.Equal(t, int32(2), calls.Load(), "the confirmed acknowledgement is sent once, not retried")
+
+	// The read beside them is retried.
 	res = callTool(t, c, "halo_list_acknowledged_hosts", `{}`)
 	require.True(t, res.IsError)
-	assert.Equal(t, int32(4), calls.Load(), "a read is sent up to three times")
+	assert.Equal(t, int32(5), calls.Load(), "a read is sent up to three times")
+}
+
+// TestReportReviewEvents: a report attested in the sandbox is draft, then
+// pending, then approved (every note secure) or rejected (a note not
+// secure), and Halo's event for the decision appears then, not before.
+func TestReportReviewEvents(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		secure   bool
+		decision string
+		key      string
+	}{{"approved", true, "approved", "pci-report-approve"}, {"rejected", false, "rejected", "pci-report-reject"}} {
+		t.Run(c.name, func(t *testing.T) {
+			env := newHaloEnv(t, haloEnvOptions{})
+			env.clock.Advance(haloScanDelay)
+			var start haloStartResult
+			env.ok(t, "halo_pci_start_attestation", "", &start)
+			in := completeAttest()
+			in.AttestationID = start.AttestationID
+			in.Notes[1].Secure = c.secure
+			args := mustJSON(t, in)
+			first := env.call(t, "halo_pci_attest", args)
+			token := structured(t, first)["confirmation_token"].(string)
+			done := env.call(t, "halo_pci_attest", args[:len(args)-1]+`,"confirmation_token":"`+token+`"}`)
+			require.False(t, done.IsError, allText(done))
+
+			status := func() string {
+				var r halo.ReportDetail
+				env.ok(t, "halo_pci_get_report", `{"pci_report_id":127346}`, &r)
+				return string(r.Status)
+			}
+			events := func() int {
+				var list halo.EventList
+				env.ok(t, "halo_list_events", `{"key":"`+c.key+`"}`, &list)
+				n := 0
+				for _, e := range list.Events {
+					if strings.HasPrefix(string(e.EventID), "ev-127346-") {
+						n++
+					}
+				}
+				return n
+			}
+			assert.Equal(t, "draft", status())
+			assert.Zero(t, events())
+			env.clock.Advance(halosim.DefaultScanFinishesAfter / 2)
+			assert.Equal(t, "pending", status())
+			env.clock.Advance(halosim.DefaultScanFinishesAfter / 2)
+			assert.Equal(t, c.decision, status())
+			assert.Equal(t, 1, events())
+		})
+	}
 }

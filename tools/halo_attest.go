@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/pci-mcp/pci-mcp/providers/halo"
+	"github.com/pci-mcp/pci-mcp/providers/upstream"
 )
 
 // This file is halo_pci_attest's input and its validation. The tool itself
@@ -114,7 +115,32 @@ func (in *attestInput) checkRemembered(ctx context.Context, m *AttestationMemory
 		return argError("attestation_id", "attestation %s was already submitted through this server and cannot be used again; run halo_pci_start_attestation for a new attestation_id",
 			in.AttestationID)
 	}
+	if r.Start.Blocked() {
+		return blockedError(in.AttestationID, r)
+	}
 	return in.checkAgainst(r.Start)
+}
+
+// blockedError refuses an attestation whose start listed blockers: Halo
+// would refuse it, so nobody is asked to sign it.
+func blockedError(id string, r *RememberedStart) error {
+	name := func(ids []upstream.Int) string {
+		labels := make([]string, len(ids))
+		for i, id := range ids {
+			labels[i] = haloBlockingTarget{TargetID: int64(id), Host: r.Hosts[int64(id)]}.label()
+		}
+		return joinAll(labels)
+	}
+	var blockers []string
+	if ids := r.Start.TargetIDsRequireScan; len(ids) > 0 {
+		blockers = append(blockers, "must be scanned first: "+name(ids))
+	}
+	if ids := r.Start.TargetIDsHasVuln; len(ids) > 0 {
+		blockers = append(blockers, "have vulnerabilities to resolve: "+name(ids))
+	}
+	return argError("attestation_id", "attestation %s cannot succeed: when it was started, targets stood in the way (%s). "+
+		"Once they are resolved, run halo_pci_start_attestation again and attest with its new attestation_id",
+		id, strings.Join(blockers, "; "))
 }
 
 // checkAgainst requires an answer for every question and note start asked
@@ -276,8 +302,7 @@ func haloAttest() Tool {
 	}, func(ctx context.Context, d *Deps, in *attestInput) (*halo.Report, error) {
 		report, err := d.Halo.Attest(ctx, in.attestRequest())
 		if err != nil {
-			return nil, about(err, "attestation "+in.AttestationID,
-				"Start a new attestation with halo_pci_start_attestation and attest with its attestation_id.")
+			return nil, attestFailure(err, in.AttestationID)
 		}
 		// The id is spent: Halo will not take it again.
 		if err := d.Attestations.MarkAttested(ctx, in.AttestationID); err != nil {
@@ -286,6 +311,24 @@ func haloAttest() Tool {
 		return report, nil
 	})
 }
+
+// attestFailure gives the advice that fits why Halo refused: a new start
+// only when Halo no longer knows the id; otherwise what its message names.
+// Timeouts, server errors and answers lost on the way are described by
+// errorResult without advice of this kind.
+func attestFailure(err error, id string) error {
+	hint := "Nothing was attested: resolve what Halo's message names, then call halo_pci_attest again."
+	if ue, ok := upstream.AsError(err); ok && (ue.NotFound() || strings.Contains(strings.ToLower(ue.Message), "attestation not found")) {
+		hint = "Halo has no open attestation with this id (an id is used up once attested, and a new start replaces it): " +
+			"run halo_pci_start_attestation and attest with its new attestation_id."
+	}
+	return about(err, "attestation "+id, hint)
+}
+
+// unseenNotice is added to the preview of an attestation whose start this
+// server did not see: its questions and notes could not be checked here.
+const unseenNotice = "This server did not start attestation %s (or no longer remembers it): it cannot check the answers against what the start asked, " +
+	"nor whether targets block it; Halo Security will check when it is sent."
 
 // attestationPreview shows the statement as the person will sign it: with
 // question texts and note issues and hosts when this process saw the start.
@@ -306,6 +349,8 @@ func attestationPreview(ctx context.Context, d *Deps, in *attestInput) *Attestat
 	var start *halo.Attestation
 	if in.remembered != nil {
 		start = in.remembered.Start
+	} else {
+		p.Unseen = fmt.Sprintf(unseenNotice, in.AttestationID)
 	}
 	for i, q := range in.Questions {
 		p.Questions[i] = QuestionPreview{ID: int(q.ID), Answer: q.Answer}

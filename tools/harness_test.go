@@ -83,6 +83,18 @@ func (f *fakeUpstream) requests() []upstreamRequest {
 	return append([]upstreamRequest(nil), f.got...)
 }
 
+// writes returns what reached the fake except reads (GET): a destructive
+// tool may read the account before asking, never write.
+func (f *fakeUpstream) writes() []upstreamRequest {
+	var out []upstreamRequest
+	for _, r := range f.requests() {
+		if r.Method != http.MethodGet {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // testEnv is a pci-mcp server wired to fakes, and a real MCP client on it.
 type testEnv struct {
 	qualys *fakeUpstream

@@ -16,8 +16,15 @@ type Preview struct {
 	User string `json:"user,omitempty"`
 	// Action says what will happen, e.g. "remove 2 hosts from PCI scope".
 	Action string `json:"action"`
-	// Items are every host or virtual host, in the order they will be sent.
+	// Items are every host or virtual host, in the order they will be sent;
+	// a range says how many addresses it holds.
 	Items []string `json:"items,omitempty"`
+	// NotInScope are the items of which nothing is in PCI scope now, as a
+	// read of the account before asking found: removing them changes
+	// nothing.
+	NotInScope []string `json:"not_in_scope,omitempty"`
+	// ScopeUnchecked says why the scope could not be read, when it could not.
+	ScopeUnchecked string `json:"scope_unchecked,omitempty"`
 	// Notice is the plain consequence of saying yes.
 	Notice string `json:"notice"`
 }
@@ -33,6 +40,9 @@ type AttestationPreview struct {
 	PersonTitle string            `json:"attest_person_title"`
 	Questions   []QuestionPreview `json:"questions"`
 	Notes       []NotePreview     `json:"notes"`
+	// Unseen, when set, says that this server did not see the start of the
+	// attestation, so nothing above was checked against it.
+	Unseen string `json:"unseen,omitempty"`
 }
 
 // QuestionPreview is one attestation question with the answer given.
@@ -72,6 +82,12 @@ func (p *Preview) writeHeader(b *strings.Builder) {
 	for i, item := range p.Items {
 		fmt.Fprintf(b, "  %d. %s\n", i+1, item)
 	}
+	for _, item := range p.NotInScope {
+		fmt.Fprintf(b, "Warning — not in PCI scope: %s (removing it changes nothing)\n", item)
+	}
+	if p.ScopeUnchecked != "" {
+		fmt.Fprintf(b, "Warning — %s.\n", p.ScopeUnchecked)
+	}
 }
 
 // Text renders the attestation as the statement the person signs.
@@ -108,6 +124,9 @@ func (a *AttestationPreview) Text() string {
 		}
 		fmt.Fprintf(&b, "  %s on %s: marked %s, response:\n", what, target, secure)
 		writeIndented(&b, n.Response)
+	}
+	if a.Unseen != "" {
+		b.WriteString("Warning — " + a.Unseen + "\n")
 	}
 	b.WriteString(a.Notice)
 	return b.String()

@@ -142,12 +142,17 @@ func hostStrings(hosts []qualys.Host) []string {
 type removeHostsInput struct {
 	hostsInput
 	confirmationInput
+
+	// scope is what the read of the account before asking found.
+	scope scopeCheck
 }
 
 // removeVirtualHostsInput is virtualHostsInput plus the confirmation token.
 type removeVirtualHostsInput struct {
 	virtualHostsInput
 	confirmationInput
+
+	scope scopeCheck
 }
 
 // removalNotice is the consequence a person must weigh before removing
@@ -165,11 +170,24 @@ func qualysRemoveHosts() Tool {
 		annotations:  destructiveHints,
 		outcomeCheck: "read qualys_compliance_summary to see which hosts are still in scope",
 	}, guardSpec[removeHostsInput, *Preview]{
+		validate: func(ctx context.Context, d *Deps, in *removeHostsInput) error {
+			in.scope = checkScope(ctx, d, hostStrings(in.parsed), func(s *qualysScope, i int) bool { return s.holdsHost(in.parsed[i]) })
+			return in.scope.refusal("hosts", d.upstreamUser(ToolsetQualys))
+		},
 		preview: func(_ context.Context, d *Deps, in *removeHostsInput) *Preview {
+			items := make([]string, len(in.parsed))
+			ranges := false
+			for i, h := range in.parsed {
+				items[i] = hostItem(h)
+				ranges = ranges || h.IsRange()
+			}
+			action := "remove " + plural(len(in.parsed), "host", "hosts") + " from PCI scope"
+			if ranges {
+				action = "remove " + plural(len(in.parsed), "entry", "entries") + " holding " + addressCount(in.parsed) + " from PCI scope"
+			}
 			return &Preview{
-				Provider: qualys.ProviderName, User: d.upstreamUser(ToolsetQualys),
-				Action: "remove " + plural(len(in.parsed), "host", "hosts") + " from PCI scope",
-				Items:  hostStrings(in.parsed), Notice: removalNotice,
+				Provider: qualys.ProviderName, User: d.upstreamUser(ToolsetQualys), Action: action,
+				Items: items, NotInScope: in.scope.notInScope, ScopeUnchecked: in.scope.unchecked, Notice: removalNotice,
 			}
 		},
 	}, func(ctx context.Context, d *Deps, in *removeHostsInput) (*assetsOutput, error) {
@@ -191,11 +209,15 @@ func qualysRemoveVirtualHosts() Tool {
 		annotations:  destructiveHints,
 		outcomeCheck: "read qualys_compliance_summary to see which virtual hosts are still in scope",
 	}, guardSpec[removeVirtualHostsInput, *Preview]{
+		validate: func(ctx context.Context, d *Deps, in *removeVirtualHostsInput) error {
+			in.scope = checkScope(ctx, d, in.auditTargets(), func(s *qualysScope, i int) bool { return s.holdsVirtualHost(in.parsed[i]) })
+			return in.scope.refusal("virtual_hosts", d.upstreamUser(ToolsetQualys))
+		},
 		preview: func(_ context.Context, d *Deps, in *removeVirtualHostsInput) *Preview {
 			return &Preview{
 				Provider: qualys.ProviderName, User: d.upstreamUser(ToolsetQualys),
 				Action: "remove " + plural(len(in.parsed), "virtual host", "virtual hosts") + " from PCI scope",
-				Items:  in.auditTargets(), Notice: removalNotice,
+				Items:  in.auditTargets(), NotInScope: in.scope.notInScope, ScopeUnchecked: in.scope.unchecked, Notice: removalNotice,
 			}
 		},
 	}, func(ctx context.Context, d *Deps, in *removeVirtualHostsInput) (*assetsOutput, error) {

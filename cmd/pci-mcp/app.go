@@ -9,6 +9,7 @@ import (
 	"github.com/mark3labs/mcp-go/server"
 
 	"github.com/pci-mcp/pci-mcp/cmd/pci-mcp/internal/accounts"
+	"github.com/pci-mcp/pci-mcp/cmd/pci-mcp/internal/metrics"
 	"github.com/pci-mcp/pci-mcp/cmd/pci-mcp/internal/oauth"
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
@@ -32,6 +33,8 @@ type app struct {
 	store guard.Store
 	// oauth verifies access tokens in OAuth mode; nil otherwise.
 	oauth *oauth.Verifier
+	// metrics are what /metrics exports.
+	metrics *metrics.Metrics
 }
 
 // newApp builds the providers the environment configures and the server.
@@ -68,7 +71,8 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 
 	// One redactor for the process: the provider clients add their
 	// credentials to it and scrub every answer with it.
-	settings := upstream.Settings{Timeout: cfg.upstream.timeout, Concurrency: cfg.upstream.concurrency, Logger: log, Redactor: redactor}
+	a.metrics = metrics.New()
+	settings := upstream.Settings{Timeout: cfg.upstream.timeout, Concurrency: cfg.upstream.concurrency, Logger: log, Redactor: redactor, Observer: a.metrics}
 	userAgent := "pci-mcp/" + currentVersion()
 
 	// Each account has its own client, and so its own limit of requests in
@@ -91,7 +95,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		return nil, err
 	}
 	if store != nil {
-		a.store = store
+		a.store = a.metrics.Store(store)
 		a.closers = append(a.closers, store)
 		announceStore(log, store, cfg.storeURL)
 	}
@@ -119,19 +123,21 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		auditFile = f
 	}
 
-	var serverOpts []server.ServerOption
+	serverOpts := metricsServerOptions(a.metrics)
 	if cfg.oauth.enabled() {
 		if a.oauth, err = cfg.newVerifier(); err != nil {
 			return nil, usageError("%s: %v", envOAuthIssuer, err)
 		}
 		serverOpts = append(serverOpts, server.WithToolFilter(scopeFilter))
 	}
+	audit := tools.NewAudit(auditFile, log, redactor)
+	audit.Observe(a.metrics.AuditEntry)
 	srv, selected, err := tools.NewServer(tools.Options{
 		ServerOptions: serverOpts,
 		Version:       currentVersion(),
 		Accounts:      served,
 		Policy:        cfg.policy(),
-		Audit:         tools.NewAudit(auditFile, log, redactor),
+		Audit:         audit,
 		Guard:         guard,
 		Confirm:       policies,
 		Approvals:     a.approvals,
@@ -147,6 +153,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		}
 	}
 	a.server, a.tools = srv, selected
+	a.registerPendingApprovals()
 	return a, nil
 }
 

@@ -1,14 +1,11 @@
 package main
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -202,25 +199,7 @@ func (a *app) serveApprovalPage() error {
 		_ = ln.Close()
 		return usageError("%s %s would serve the approval page to other machines, and %s is not set", envApprovalAddr, ln.Addr(), envAuthToken)
 	}
-	srv := &http.Server{
-		Handler:           rejectRebinding(a.approvalHandler()),
-		ReadHeaderTimeout: defaultHTTPTimeouts.readHeader,
-		ReadTimeout:       defaultHTTPTimeouts.read,
-		WriteTimeout:      defaultHTTPTimeouts.write,
-		IdleTimeout:       defaultHTTPTimeouts.idle,
-		MaxHeaderBytes:    maxHeaderBytes,
-		ErrorLog:          slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
-	}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			a.log.Error("the approval page stopped", "err", err)
-		}
-	}()
-	a.closers = append(a.closers, closerFunc(func() error {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		return srv.Shutdown(ctx)
-	}))
+	a.serveAside(ln, rejectRebinding(a.approvalHandler()), "the approval page")
 	a.approvalsOn(ln.Addr())
 	return nil
 }

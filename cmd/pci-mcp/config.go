@@ -44,6 +44,7 @@ type config struct {
 	auditLog     string
 	storeURL     string
 	oauth        oauthSettings
+	metricsAddr  string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.
@@ -85,6 +86,7 @@ var envOnly = []struct{ name, usage string }{
 	{envApprovalAddr, "with stdio, the approval page's own loopback listener (default 127.0.0.1:0: a free port, printed in the log)"},
 	{envApprovalURL, "external base URL of approval links, when a reverse proxy is in front"},
 	{envApprovalWebhook, "URL (a secret) each new pending approval is posted to, for a chat channel"},
+	{envMetricsAddr, "serve /metrics (Prometheus) on this address of its own, without authentication (default: on the MCP listener, behind its token)"},
 	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
 
@@ -137,6 +139,7 @@ func (c *config) load(getenv func(string) string) error {
 	}
 	c.storeURL = getenv(envStoreURL)
 	c.readOAuth(getenv)
+	c.metricsAddr = getenv(envMetricsAddr)
 	if err := c.prepareSandbox(getenv); err != nil {
 		return err
 	}

@@ -122,6 +122,7 @@ func newHTTPHandler(a *app, t *httpTransport, timeouts httpTimeouts) http.Handle
 	mux.Handle("GET /healthz", healthHandler(a))
 	mux.Handle("GET /readyz", readyHandler(a.store))
 	mountOAuthMetadata(a, mux)
+	mountMetrics(a, mux)
 	for pattern, h := range t.routes {
 		mux.Handle(pattern, authenticate(a, boundWrites(timeouts.write, h)))
 	}

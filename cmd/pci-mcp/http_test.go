@@ -96,6 +96,18 @@ func (f *fakeQualys) requests() []string {
 	return out
 }
 
+// writes returns "METHOD /path" for each request but reads (GET): a
+// destructive tool may read the account before asking, never write.
+func (f *fakeQualys) writes() []string {
+	var out []string
+	for _, r := range f.requests() {
+		if !strings.HasPrefix(r, http.MethodGet+" ") {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
 // count is how many requests "METHOD /path" received.
 func (f *fakeQualys) count(route string) int {
 	n := 0
@@ -342,7 +354,7 @@ func TestHTTPTokenIsBoundToItsSession(t *testing.T) {
 			res := callTool(t, mallory, "qualys_remove_hosts", withToken(removeHosts, token))
 			assert.True(t, res.IsError)
 			assert.Contains(t, resultText(res), "another session")
-			assert.Empty(t, fake.requests())
+			assert.Empty(t, fake.writes())
 		})
 	}
 }
@@ -380,7 +392,7 @@ func TestHTTPConfirmationByElicitation(t *testing.T) {
 			assert.Equal(t, "done", out["status"])
 			assert.Equal(t, "elicitation", out["confirmed_by"])
 			assert.Equal(t, 1, e.asked)
-			assert.Equal(t, []string{"DELETE /pci/asset/delete"}, fake.requests())
+			assert.Equal(t, []string{"DELETE /pci/asset/delete"}, fake.writes())
 		})
 	}
 }

@@ -1,8 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"flag"
 	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -45,4 +48,44 @@ func TestReadmeNamesNoIssueNumbers(t *testing.T) {
 	data, err := os.ReadFile(readmePath)
 	require.NoError(t, err)
 	assert.NotRegexp(t, `(?i)\b(issue|pr|pull request)\s*#?\d+|\s#\d+\b`, string(data))
+}
+
+// TestReadmeShellExamplesRun runs each line of the README's "From the shell"
+// examples as written, with the built pci-mcp on PATH, in an empty
+// directory: each succeeds, except the one that asks y/N on a terminal,
+// which without a terminal sends nothing and says why.
+func TestReadmeShellExamplesRun(t *testing.T) {
+	if _, err := exec.LookPath("bash"); err != nil {
+		t.Skip("the examples are shell lines and there is no bash")
+	}
+	bin, err := buildBinary()
+	require.NoError(t, err)
+	data, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	text := string(data)
+	start := strings.Index(text, "### From the shell")
+	require.GreaterOrEqual(t, start, 0, "the README has a From the shell section")
+	block := text[start:]
+	block = block[strings.Index(block, "```sh\n")+len("```sh\n"):]
+	block = block[:strings.Index(block, "```")]
+
+	dir := t.TempDir()
+	lines := strings.Split(strings.TrimSpace(block), "\n")
+	require.GreaterOrEqual(t, len(lines), 5)
+	for _, line := range lines {
+		cmd := exec.Command("bash", "-c", line)
+		cmd.Dir = dir
+		cmd.Env = []string{"PATH=" + filepath.Dir(bin) + ":" + os.Getenv("PATH"), "HOME=" + dir}
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if strings.Contains(line, "asks y/N on a terminal") {
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, line)
+			assert.Equal(t, exitUsage, exit.ExitCode(), line)
+			assert.Contains(t, stderr.String(), "needs a person's confirmation, and nothing was sent", line)
+			continue
+		}
+		require.NoError(t, err, "%s\n%s", line, stderr.String())
+	}
 }

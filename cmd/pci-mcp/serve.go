@@ -32,6 +32,9 @@ func (c *cli) serve(ctx context.Context, cfg *config) error {
 		return err
 	}
 	defer a.Close()
+	if err := a.serveMetrics(); err != nil {
+		return err
+	}
 
 	switch cfg.transport {
 	case "stdio":

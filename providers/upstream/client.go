@@ -72,6 +72,8 @@ type Settings struct {
 	MaxRetryAfter time.Duration
 	// Logger receives one debug line per attempt; nil discards.
 	Logger *slog.Logger
+	// Observer learns of every attempt (metrics); nil means none.
+	Observer Observer
 	// Redactor is the process's one redactor: the client adds its Secrets
 	// to it and scrubs every answer with it, so a secret configured anywhere
 	// is removed everywhere. Nil gives the client a redactor of its own.
@@ -252,10 +254,12 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 				"status", res.status, "duration", res.duration, "outcome", res.outcome())
 		}
 		if res.err == nil {
+			c.observe(r, res, false)
 			return res.body, nil
 		}
 		res.err.Attempts = attempt
 		wait, retry := c.shouldRetry(r.Effect, res, attempt)
+		c.observe(r, res, retry)
 		if !retry {
 			return nil, res.err
 		}

@@ -104,7 +104,11 @@ func (s *Simulator) pciAttest(_ *http.Request, body []byte, now time.Time) respo
 	s.nextReportID++
 	s.account.reports = append(s.account.reports, rep)
 	delete(s.attestations, att.id)
-	return ok(attestAnswer{Success: 1, Report: rep.summary(now)})
+	// The answer shows the report as created, "draft" [seed], even when it
+	// is reviewed at once.
+	created := rep.summary(now)
+	created.Status = rep.status
+	return ok(attestAnswer{Success: 1, Report: created})
 }
 
 // member is one named member of a request body.
