@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -30,11 +31,21 @@ var updateBudgets = flag.Bool("update-budgets", false,
 const toolsListBudgetFile = "../testdata/budgets/tools_list.json"
 
 // toolsListBudget is the recorded table: what tools/list and each tool
-// measured when the budget was last set, and the budget itself.
+// measured when the budget was last set, and the budgets, both for what a
+// model reads (ModelVisible) and for the whole entry with its output schema.
 type toolsListBudget struct {
-	Note  string                `json:"note"`
-	Total byteBudget            `json:"total"`
-	Tools map[string]byteBudget `json:"tools"`
+	Note string `json:"note"`
+	// Rule is the catalog's average budget, ModelVisibleAverageMax; it is
+	// written here for the reader and checked from the constant.
+	Rule         string                `json:"rule"`
+	ModelVisible byteBudget            `json:"model_visible_total"`
+	Whole        byteBudget            `json:"whole_total"`
+	Tools        map[string]toolBudget `json:"tools"`
+}
+
+type toolBudget struct {
+	ModelVisible byteBudget `json:"model_visible"`
+	Whole        byteBudget `json:"whole"`
 }
 
 type byteBudget struct {
@@ -47,9 +58,15 @@ type byteBudget struct {
 func toolHeadroom(n int) int  { return n + max(16, (n*2+99)/100) }
 func totalHeadroom(n int) int { return n + (n+99)/100 }
 
+// listedTool is one tool as tools/list carries it: the whole entry and what
+// a model reads of it.
+type listedTool struct {
+	whole, visible int
+}
+
 // measureToolsList returns the tools/list result as a client receives it
 // from the full catalog (both providers, no filters), and each tool in it.
-func measureToolsList(t *testing.T) (json.RawMessage, map[string]json.RawMessage) {
+func measureToolsList(t *testing.T) (json.RawMessage, map[string]listedTool) {
 	t.Helper()
 	srv := memoryServer(t, benchScanDetails, `{}`)
 	res := srv.HandleMessage(context.Background(), json.RawMessage(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`))
@@ -63,36 +80,62 @@ func measureToolsList(t *testing.T) (json.RawMessage, map[string]json.RawMessage
 		Tools []json.RawMessage `json:"tools"`
 	}
 	require.NoError(t, json.Unmarshal(msg.Result, &list))
-	tools := map[string]json.RawMessage{}
+	tools := map[string]listedTool{}
 	for _, raw := range list.Tools {
 		var tool struct {
 			Name string `json:"name"`
 		}
 		require.NoError(t, json.Unmarshal(raw, &tool))
-		tools[tool.Name] = raw
+		visible, err := ModelVisible(raw)
+		require.NoError(t, err)
+		tools[tool.Name] = listedTool{whole: len(raw), visible: len(visible)}
 	}
 	require.Len(t, tools, len(Catalog()), "tools/list must hold the whole catalog")
 	return msg.Result, tools
 }
 
-// TestToolsListBudget keeps the catalog's context cost from creeping up:
-// the whole tools/list result and every tool in it stay within the budgets
-// recorded in testdata/budgets/tools_list.json, and a failure names the
-// tools that grew. After a deliberate change, record the new sizes with
+// TestToolsListBudget keeps the catalog's context cost from creeping up.
+// The rule: what a model reads of tools/list (ModelVisible: name, title,
+// description, input schema, annotations) averages at most
+// ModelVisibleAverageMax bytes per tool over the whole catalog, so a new
+// tool fits under it or is paid for by trimming others; and every tool, and
+// the whole list with output schemas, stays within the budgets recorded in
+// testdata/budgets/tools_list.json. A failure names the tools that grew.
+// After a deliberate change, record the new sizes with
 //
 //	go test ./tools -run TestToolsListBudget -update-budgets
 //
 // and let the diff of that file show the cost in review.
 func TestToolsListBudget(t *testing.T) {
 	result, tools := measureToolsList(t)
+	visibleTotal := 0
+	for _, tool := range tools {
+		visibleTotal += tool.visible
+	}
+	average := float64(visibleTotal) / float64(len(tools))
+	t.Logf("model-visible: %d bytes for %d tools, %.0f per tool (rule: at most %d); whole tools/list: %d bytes",
+		visibleTotal, len(tools), average, ModelVisibleAverageMax, len(result))
+	if average > ModelVisibleAverageMax {
+		t.Errorf("what a model reads of tools/list averages %.0f bytes per tool, over the rule of %d (%d bytes for %d tools): "+
+			"shorten descriptions the schema already says, or trim the largest tools: %s",
+			average, ModelVisibleAverageMax, visibleTotal, len(tools), largest(tools, 3))
+	}
+
 	if *updateBudgets {
 		b := toolsListBudget{
-			Note:  "Bytes of tools/list with both providers, checked by TestToolsListBudget (tools/budget_test.go); see BENCHMARKS.md. Rewrite with: go test ./tools -run TestToolsListBudget -update-budgets",
-			Total: byteBudget{len(result), totalHeadroom(len(result))},
-			Tools: map[string]byteBudget{},
+			Note: "Bytes of tools/list with both providers, checked by TestToolsListBudget (tools/budget_test.go); see BENCHMARKS.md. " +
+				"model_visible is what a model reads (name, title, description, inputSchema, annotations); whole adds outputSchema. " +
+				"Rewrite with: go test ./tools -run TestToolsListBudget -update-budgets",
+			Rule:         fmt.Sprintf("model_visible averages at most %d bytes per tool (tools.ModelVisibleAverageMax)", ModelVisibleAverageMax),
+			ModelVisible: byteBudget{visibleTotal, totalHeadroom(visibleTotal)},
+			Whole:        byteBudget{len(result), totalHeadroom(len(result))},
+			Tools:        map[string]toolBudget{},
 		}
-		for name, raw := range tools {
-			b.Tools[name] = byteBudget{len(raw), toolHeadroom(len(raw))}
+		for name, tool := range tools {
+			b.Tools[name] = toolBudget{
+				ModelVisible: byteBudget{tool.visible, toolHeadroom(tool.visible)},
+				Whole:        byteBudget{tool.whole, toolHeadroom(tool.whole)},
+			}
 		}
 		data, err := json.MarshalIndent(b, "", "  ")
 		require.NoError(t, err)
@@ -105,26 +148,29 @@ func TestToolsListBudget(t *testing.T) {
 	var budget toolsListBudget
 	require.NoError(t, json.Unmarshal(data, &budget))
 
-	names := slices.Sorted(func(yield func(string) bool) {
-		for name := range tools {
-			if !yield(name) {
-				return
-			}
-		}
-	})
-	var grew []string
+	names := slices.Sorted(maps.Keys(tools))
+	var grewVisible, grewWhole []string
 	for _, name := range names {
-		size := len(tools[name])
+		tool := tools[name]
 		b, ok := budget.Tools[name]
 		if !ok {
-			t.Errorf("%s has no budget: it adds %d bytes to tools/list; record it with -update-budgets (see TestToolsListBudget)", name, size)
+			t.Errorf("%s has no budget: a model reads %d bytes of it (%d with its output schema); record it with -update-budgets (see TestToolsListBudget)",
+				name, tool.visible, tool.whole)
 			continue
 		}
-		if size > b.Budget {
-			t.Errorf("%s is %d bytes in tools/list, over its budget of %d (it measured %d when the budget was set)", name, size, b.Budget, b.Measured)
+		if tool.visible > b.ModelVisible.Budget {
+			t.Errorf("%s: a model reads %d bytes of it, over its budget of %d (it measured %d when the budget was set)",
+				name, tool.visible, b.ModelVisible.Budget, b.ModelVisible.Measured)
 		}
-		if size > b.Measured {
-			grew = append(grew, fmt.Sprintf("%s +%d (%d → %d)", name, size-b.Measured, b.Measured, size))
+		if tool.whole > b.Whole.Budget {
+			t.Errorf("%s is %d bytes in tools/list with its output schema, over its budget of %d (it measured %d when the budget was set)",
+				name, tool.whole, b.Whole.Budget, b.Whole.Measured)
+		}
+		if tool.visible > b.ModelVisible.Measured {
+			grewVisible = append(grewVisible, fmt.Sprintf("%s +%d (%d → %d)", name, tool.visible-b.ModelVisible.Measured, b.ModelVisible.Measured, tool.visible))
+		}
+		if tool.whole > b.Whole.Measured {
+			grewWhole = append(grewWhole, fmt.Sprintf("%s +%d (%d → %d)", name, tool.whole-b.Whole.Measured, b.Whole.Measured, tool.whole))
 		}
 	}
 	for name := range budget.Tools {
@@ -132,13 +178,27 @@ func TestToolsListBudget(t *testing.T) {
 			t.Errorf("%s has a budget but is no longer in the catalog; rewrite the table with -update-budgets", name)
 		}
 	}
-	if len(result) > budget.Total.Budget {
+	if visibleTotal > budget.ModelVisible.Budget {
+		t.Errorf("a model reads %d bytes of tools/list, over its budget of %d (it measured %d when the budget was set); tools that grew: %s",
+			visibleTotal, budget.ModelVisible.Budget, budget.ModelVisible.Measured, strings.Join(grewVisible, ", "))
+	}
+	if len(result) > budget.Whole.Budget {
 		t.Errorf("tools/list is %d bytes, over its budget of %d (it measured %d when the budget was set); tools that grew: %s",
-			len(result), budget.Total.Budget, budget.Total.Measured, strings.Join(grew, ", "))
+			len(result), budget.Whole.Budget, budget.Whole.Measured, strings.Join(grewWhole, ", "))
 	}
-	if len(result) < budget.Total.Measured-(budget.Total.Budget-budget.Total.Measured) {
-		t.Logf("tools/list shrank to %d bytes from %d: lock the gain in with -update-budgets", len(result), budget.Total.Measured)
+	if len(result) < budget.Whole.Measured-(budget.Whole.Budget-budget.Whole.Measured) {
+		t.Logf("tools/list shrank to %d bytes from %d: lock the gain in with -update-budgets", len(result), budget.Whole.Measured)
 	}
+}
+
+// largest names the n tools a model reads most of, largest first.
+func largest(tools map[string]listedTool, n int) string {
+	names := slices.SortedFunc(maps.Keys(tools), func(a, b string) int { return tools[b].visible - tools[a].visible })
+	var out []string
+	for _, name := range names[:min(n, len(names))] {
+		out = append(out, fmt.Sprintf("%s %d", name, tools[name].visible))
+	}
+	return strings.Join(out, ", ")
 }
 
 // raceEnabled reports whether this test binary was built with -race, which
@@ -209,11 +269,10 @@ func TestAllocationBudgets(t *testing.T) {
 			func() { must(qc.ScanDetails(ctx, 4242)) }},
 		{"tools/call qualys_get_scan, server side", 100, 197, call("qualys_get_scan", `{"scan_id":4242}`)},
 		{"tools/call halo_pci_summary, server side", 100, 147, call("halo_pci_summary", `{}`)},
-		// Per tool, so that a new tool brings its share: 7450 for 19 tools
-		// when the budget was set.
-		// The approval route's input and result fields on the destructive
-		// tools measured 280 more.
-		{"building the catalog at start-up", 5, 7450.0/19*float64(len(Catalog())) + 300, func() { Catalog() }},
+		// Per tool, so that a new tool brings its share: 17 a tool when the
+		// budget was set (schemas served from snapshots, not reflected:
+		// 7,088 for 19 tools before).
+		{"building the catalog at start-up", 5, 17 * float64(len(Catalog())), func() { Catalog() }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -22,6 +22,7 @@ import (
 	"github.com/pci-mcp/pci-mcp/providers/halo"
 	"github.com/pci-mcp/pci-mcp/providers/qualys"
 	"github.com/pci-mcp/pci-mcp/providers/upstream"
+	"github.com/pci-mcp/pci-mcp/schemas"
 	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 )
 
@@ -54,7 +55,9 @@ type Tool struct {
 	Toolset     Toolset
 	Title       string
 	Description string
-	// Annotations always sets all four hints; a test enforces it.
+	// Annotations state what differs from the spec's defaults, and
+	// destructiveHint on every tool that changes something; a test
+	// enforces it.
 	Annotations  mcp.ToolAnnotation
 	InputSchema  json.RawMessage
 	OutputSchema json.RawMessage
@@ -62,14 +65,28 @@ type Tool struct {
 	bind func(*Deps) server.ToolHandlerFunc
 	// decode checks raw arguments exactly as a call would, sending nothing.
 	decode func(raw json.RawMessage) error
+	// generate reflects the input and output types into their schemas, as
+	// `make schemas` writes them to schemas/; the catalog serves those
+	// snapshots (see servedSchemas).
+	generate func() (input, output json.RawMessage)
 }
 
-// ReadOnly reports the tool's readOnlyHint.
+// ReadOnly reports the tool's readOnlyHint (false when unset).
 func (t Tool) ReadOnly() bool { return hint(t.Annotations.ReadOnlyHint) }
 
 // Destructive reports the tool's destructiveHint: such tools pass through
 // the confirmation guard.
 func (t Tool) Destructive() bool { return hint(t.Annotations.DestructiveHint) }
+
+// Idempotent reports whether repeating a call changes nothing more: every
+// read-only tool, and the writes whose idempotentHint says so.
+func (t Tool) Idempotent() bool { return t.ReadOnly() || hint(t.Annotations.IdempotentHint) }
+
+// OpenWorld reports the tool's openWorldHint, true when left unset as the
+// spec's default says.
+func (t Tool) OpenWorld() bool {
+	return t.Annotations.OpenWorldHint == nil || *t.Annotations.OpenWorldHint
+}
 
 // Mutating reports whether a call changes upstream state and is audited.
 func (t Tool) Mutating() bool { return !t.ReadOnly() }
@@ -96,26 +113,24 @@ func (t Tool) Summary() string {
 	return t.Description
 }
 
-// annotations spells out all four hints, so no tool leaves one to a
-// client's default.
-func annotations(readOnly, destructive, idempotent, openWorld bool) mcp.ToolAnnotation {
-	return mcp.ToolAnnotation{
-		ReadOnlyHint:    &readOnly,
-		DestructiveHint: &destructive,
-		IdempotentHint:  &idempotent,
-		OpenWorldHint:   &openWorld,
-	}
-}
-
-// Hints for the three kinds of tool. Every tool reaches a third-party
-// service, so openWorldHint is always true.
+// Hints for the three kinds of tool, each stating only what differs from
+// the spec's defaults (readOnlyHint false, destructiveHint true,
+// idempotentHint false, openWorldHint true), which are the cautious reading,
+// so a client that applies them sees every tool as it is: read tools say
+// readOnlyHint; tools that change something say destructiveHint, true or
+// false, and idempotentHint when it holds. openWorldHint stays at its
+// default, true, for every tool: each reaches a third-party service.
+// The spec reads destructiveHint and idempotentHint only when readOnlyHint
+// is false, so read tools leave them out.
 var (
-	readHints = annotations(true, false, true, true)
+	readHints = mcp.ToolAnnotation{ReadOnlyHint: ptr(true)}
 	// addHints: adding a host that is already in scope changes nothing.
-	addHints         = annotations(false, false, true, true)
-	launchHints      = annotations(false, false, false, true)
-	destructiveHints = annotations(false, true, false, true)
+	addHints         = mcp.ToolAnnotation{DestructiveHint: ptr(false), IdempotentHint: ptr(true)}
+	launchHints      = mcp.ToolAnnotation{DestructiveHint: ptr(false)}
+	destructiveHints = mcp.ToolAnnotation{DestructiveHint: ptr(true)}
 )
+
+func ptr[T any](v T) *T { return &v }
 
 // spec is what a tool's table row says besides its types and handler.
 type spec struct {
@@ -161,7 +176,10 @@ func newTool[In, Out any](s spec, run runFunc[In, Out]) Tool {
 // Out; each call's arguments are decoded and checked before respond sees
 // them, and a panic becomes an error result instead of a dead server.
 func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
-	input := schemaFor(new(In), true)
+	generate := func() (json.RawMessage, json.RawMessage) {
+		return schemaFor(new(In), true), schemaFor(new(Out), false)
+	}
+	input, output := servedSchemas(s.name, generate)
 	t := Tool{
 		Name:         s.name,
 		Toolset:      s.toolset,
@@ -169,7 +187,8 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 		Description:  s.description,
 		Annotations:  s.annotations,
 		InputSchema:  input,
-		OutputSchema: schemaFor(new(Out), false),
+		OutputSchema: output,
+		generate:     generate,
 	}
 	// Compiled on first use, not at start-up: compiling every input schema
 	// took about a third of building the catalog, which every client launch
@@ -212,6 +231,19 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 		}
 	}
 	return t
+}
+
+// servedSchemas returns the checked-in snapshots of a tool's schemas
+// (schemas/, embedded): reflecting 38 types at every start was the largest
+// part of building the catalog, which every client launch waits for
+// (BENCHMARKS.md). TestServedSchemasAreGenerated proves the snapshots equal
+// to what the types generate. A tool with no snapshot yet (before `make
+// schemas`) is reflected, so it still works, and TestSchemaFiles fails.
+func servedSchemas(name string, generate func() (json.RawMessage, json.RawMessage)) (input, output json.RawMessage) {
+	if in, out, ok := schemas.Lookup(name); ok {
+		return in, out
+	}
+	return generate()
 }
 
 // rawArguments returns the call's arguments as JSON.

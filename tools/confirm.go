@@ -60,10 +60,15 @@ type guardedOutput[T, P any] struct {
 	Result   *T     `json:"result,omitempty"`
 }
 
+// confirmedFirst ends every destructive tool's description. The result of
+// the first call says what to show and how to confirm, so the description
+// need not repeat the protocol.
+const confirmedFirst = "The user confirms a preview first."
+
 // confirmationInput is embedded in every destructive tool's input.
 type confirmationInput struct {
-	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Only after the user agreed to the preview: the token from the previous call."`
-	ApprovalID        string `json:"approval_id,omitempty" jsonschema:"maxLength=64" jsonschema_description:"Once a person approved: the approval_id given."`
+	ConfirmationToken string `json:"confirmation_token,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Only after the user agreed."`
+	ApprovalID        string `json:"approval_id,omitempty" jsonschema:"maxLength=64"`
 }
 
 func (c confirmationInput) confirmationToken() string { return c.ConfirmationToken }

@@ -209,10 +209,11 @@ func (g *Guard) verify(token string, purpose tokenPurpose, tool, account, digest
 		return claims{}, refuse("the confirmation token was issued for account %s, not %s; call again without confirmation_token to get a preview for %s", c.Account, account, account)
 	case c.Digest != digest:
 		return claims{}, refuse("the arguments differ from the ones the user confirmed; call again without confirmation_token to get a new preview")
+	case c.Subject != subject:
+		// Before the session: another person's token says so, whatever session it came in.
+		return claims{}, refuse("the confirmation token was issued to another person; call again without confirmation_token to get your own preview")
 	case c.Session != session:
 		return claims{}, refuse("the confirmation token was issued to another session")
-	case c.Subject != subject:
-		return claims{}, refuse("the confirmation token was issued to another person; call again without confirmation_token to get your own preview")
 	}
 	if now := g.now(); !now.Before(time.Unix(c.Expires, 0)) {
 		return claims{}, refuse("the confirmation token expired at %s; call again without confirmation_token to get a new preview", time.Unix(c.Expires, 0).UTC().Format(time.RFC3339))

@@ -26,7 +26,7 @@ func haloListAcknowledgedHosts() Tool {
 	return newTool(spec{
 		name:        "halo_list_acknowledged_hosts",
 		toolset:     ToolsetHalo,
-		title:       "List acknowledged hosts (Halo Security)",
+		title:       "List acknowledged hosts (Halo)",
 		description: "List hosts whose findings were acknowledged as false positive or accepted risk: host, type, comment, who and when.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloPageInput) (*halo.HostAckList, error) {
@@ -36,7 +36,7 @@ func haloListAcknowledgedHosts() Tool {
 
 // hostAckInput names a host and the kind of finding acknowledged on it.
 type hostAckInput struct {
-	Host string `json:"host" jsonschema:"minLength=1,maxLength=253" jsonschema_description:"Host name or IP address as Halo shows it."`
+	Host string `json:"host" jsonschema:"maxLength=253" jsonschema_description:"Host name or IP address as Halo shows it."`
 	Type string `json:"type" jsonschema:"enum=global,enum=discovery,enum=cookie,enum=script,enum=form,enum=cert,enum=download,enum=link,enum=traffic" jsonschema_description:"Kind of finding; global covers all."`
 }
 
@@ -75,11 +75,10 @@ type ackResult struct {
 
 func haloAcknowledgeHost() Tool {
 	return newGuardedTool(spec{
-		name:    "halo_acknowledge_host",
-		toolset: ToolsetHalo,
-		title:   "Acknowledge a host's findings (Halo Security)",
-		description: "Hide a host's findings of one type from PCI (false positive or accepted risk). Destructive: on confirmation_required show the preview; " +
-			"only after the user agrees call again with confirmation_token.",
+		name:         "halo_acknowledge_host",
+		toolset:      ToolsetHalo,
+		title:        "Acknowledge a host's findings (Halo)",
+		description:  "Hide a host's findings of one type from PCI (false positive or accepted risk). " + confirmedFirst,
 		annotations:  destructiveHints,
 		outcomeCheck: ackOutcomeCheck,
 	}, guardSpec[acknowledgeHostInput, *Preview]{
@@ -107,7 +106,7 @@ func haloRemoveHostAcknowledgement() Tool {
 	return newTool(spec{
 		name:         "halo_remove_host_acknowledgement",
 		toolset:      ToolsetHalo,
-		title:        "Remove a host acknowledgement (Halo Security)",
+		title:        "Remove a host acknowledgement (Halo)",
 		description:  "Make a host's acknowledged findings of one type count again for PCI.",
 		annotations:  addHints,
 		outcomeCheck: ackOutcomeCheck,

@@ -152,10 +152,21 @@ func TestHaloAckWritesAreNeverRetried(t *testing.T) {
 	assert.Contains(t, resultText(t, res), "halo_list_acknowledged_hosts")
 	assert.Equal(t, int32(1), calls.Load(), "a write is sent once")
 
-	// The read beside it is retried.
+	// The guarded acknowledgement: nothing before the yes, once after it.
+	args := `{"host":"shop.example.com","type":"cert"}`
+	first := callTool(t, c, "halo_acknowledge_host", args)
+	require.False(t, first.IsError, allText(first))
+	assert.Equal(t, int32(1), calls.Load(), "nothing is sent before the yes")
+	token := structured(t, first)["confirmation_token"].(string)
+	res = callTool(t, c, "halo_acknowledge_host", `{"host":"shop.example.com","type":"cert","confirmation_token":"`+token+`"}`)
+	require.True(t, res.IsError)
+	assert.Contains(t, resultText(t, res), "may or may not have taken effect")
+	assert.Equal(t, int32(2), calls.Load(), "the confirmed acknowledgement is sent once, not retried")
+
+	// The read beside them is retried.
 	res = callTool(t, c, "halo_list_acknowledged_hosts", `{}`)
 	require.True(t, res.IsError)
-	assert.Equal(t, int32(4), calls.Load(), "a read is sent up to three times")
+	assert.Equal(t, int32(5), calls.Load(), "a read is sent up to three times")
 }
 
 // TestReportReviewEvents: a report attested in the sandbox is draft, then

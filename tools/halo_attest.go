@@ -25,17 +25,17 @@ import (
 // for an id from halo_pci_start_attestation. Bounds on text are ours [guess]:
 // Halo documents none.
 type haloAttestInput struct {
-	AttestationID     string               `json:"attestation_id" jsonschema:"minLength=1,maxLength=64,format=uuid" jsonschema_description:"The attestation_id from halo_pci_start_attestation."`
-	ReportName        string               `json:"report_name" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Name of the report this creates, e.g. 2026 Q2 external ASV scan."`
-	AttestPersonName  string               `json:"attest_person_name" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Full name of the person attesting."`
-	AttestPersonTitle string               `json:"attest_person_title" jsonschema:"minLength=1,maxLength=200" jsonschema_description:"Their job title."`
-	Questions         []haloQuestionAnswer `json:"questions" jsonschema:"maxItems=100" jsonschema_description:"One answer for every question start listed."`
-	Notes             []haloNoteAnswer     `json:"notes" jsonschema:"maxItems=1000" jsonschema_description:"One answer for every note start listed; [] when it listed none."`
+	AttestationID     string               `json:"attestation_id" jsonschema:"maxLength=64,format=uuid" jsonschema_description:"From halo_pci_start_attestation."`
+	ReportName        string               `json:"report_name" jsonschema:"maxLength=200" jsonschema_description:"e.g. 2026 Q2 external ASV scan"`
+	AttestPersonName  string               `json:"attest_person_name" jsonschema:"maxLength=200" jsonschema_description:"Full name of the person attesting."`
+	AttestPersonTitle string               `json:"attest_person_title" jsonschema:"maxLength=200"`
+	Questions         []haloQuestionAnswer `json:"questions" jsonschema:"maxItems=100"`
+	Notes             []haloNoteAnswer     `json:"notes" jsonschema:"maxItems=1000" jsonschema_description:"[] if start listed none."`
 }
 
 // haloQuestionAnswer answers one question of the attestation.
 type haloQuestionAnswer struct {
-	ID     numericID `json:"id" jsonschema:"minimum=0" jsonschema_description:"The question's id."`
+	ID     numericID `json:"id" jsonschema:"minimum=0"`
 	Answer string    `json:"answer" jsonschema:"enum=yes,enum=no"`
 }
 
@@ -43,8 +43,8 @@ type haloQuestionAnswer struct {
 type haloNoteAnswer struct {
 	TargetID numericID `json:"target_id" jsonschema:"minimum=0"`
 	IssueID  numericID `json:"issue_id" jsonschema:"minimum=0"`
-	Secure   bool      `json:"secure" jsonschema_description:"Whether the person confirms the noted condition is secure."`
-	Response string    `json:"response" text:"multiline" jsonschema:"minLength=1,maxLength=4000" jsonschema_description:"The person's explanation."`
+	Secure   bool      `json:"secure" jsonschema_description:"The person confirms the condition is secure."`
+	Response string    `json:"response" text:"multiline" jsonschema:"maxLength=4000" jsonschema_description:"The person's explanation."`
 }
 
 // uuidPattern is the textual form of a UUID, in either case.
@@ -287,10 +287,9 @@ func haloAttest() Tool {
 	return newGuardedTool(spec{
 		name:    "halo_pci_attest",
 		toolset: ToolsetHalo,
-		title:   "Submit the PCI attestation (Halo Security)",
-		description: "Submit a signed PCI attestation for the attestation_id from halo_pci_start_attestation, answering every question (yes/no) and every note. " +
-			"Destructive and legally meaningful: the user must confirm the preview and sign with their name. " +
-			"If the result has status confirmation_required, show its preview, and only after the user agrees call again with the same arguments plus confirmation_token.",
+		title:   "Submit the PCI attestation (Halo)",
+		description: "Submit the PCI attestation, answering each question and note halo_pci_start_attestation listed; the user signs it by name. " +
+			confirmedFirst,
 		annotations:  destructiveHints,
 		outcomeCheck: "list reports with halo_pci_list_reports to see whether the report was created",
 	}, guardSpec[attestInput, *AttestationPreview]{

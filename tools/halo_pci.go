@@ -12,7 +12,7 @@ type haloNoInput struct{}
 
 // haloPageInput pages a Halo list; positions start at 0.
 type haloPageInput struct {
-	Start int `json:"start,omitempty" jsonschema:"minimum=0,default=0" jsonschema_description:"0-based position of the first item."`
+	Start int `json:"start,omitempty" jsonschema:"minimum=0,default=0"`
 	Limit int `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=100"`
 }
 
@@ -34,8 +34,8 @@ func haloPCISummary() Tool {
 	return newTool(spec{
 		name:        "halo_pci_summary",
 		toolset:     ToolsetHalo,
-		title:       "PCI report summary (Halo Security)",
-		description: "How many PCI reports exist, and the newest report's id and status, such as pending: the quick answer to \"where do we stand?\". For the reports themselves use halo_pci_list_reports.",
+		title:       "PCI report summary (Halo)",
+		description: "How many PCI reports exist, and the newest one's id and status: where do we stand?",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, _ *haloNoInput) (*halo.Summary, error) {
 		return d.Halo.Summary(ctx)
@@ -46,8 +46,8 @@ func haloPCIListReports() Tool {
 	return newTool(spec{
 		name:        "halo_pci_list_reports",
 		toolset:     ToolsetHalo,
-		title:       "List PCI reports (Halo Security)",
-		description: "List PCI reports with id, name, status (draft, pending, approved, ...) and who attested, a page at a time (pagination.total says how many exist).",
+		title:       "List PCI reports (Halo)",
+		description: "List PCI reports (id, name, status, who attested).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloPageInput) (*halo.ReportList, error) {
 		return d.Halo.ListReports(ctx, in.options())
@@ -63,8 +63,8 @@ func haloPCIGetReport() Tool {
 	return newTool(spec{
 		name:        "halo_pci_get_report",
 		toolset:     ToolsetHalo,
-		title:       "Get a PCI report (Halo Security)",
-		description: "Read one PCI report: status, name, who attested, the target ids it covers and the answered notes.",
+		title:       "Get a PCI report (Halo)",
+		description: "Read one PCI report: status, name, who attested, its target ids and answered notes.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloReportIDInput) (*halo.ReportDetail, error) {
 		res, err := d.Halo.GetReport(ctx, int64(in.PCIReportID))

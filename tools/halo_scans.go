@@ -9,7 +9,7 @@ import (
 
 // haloListScansInput selects and pages the scan list.
 type haloListScansInput struct {
-	Type string `json:"type,omitempty" jsonschema:"enum=current,enum=recent,enum=prior,enum=all,default=current" jsonschema_description:"current: each target's newest scan; recent: also the few before it; prior: all but the newest; all: every scan."`
+	Type string `json:"type,omitempty" jsonschema:"enum=current,enum=recent,enum=prior,enum=all,default=current" jsonschema_description:"current: each target's newest; recent: and the few before; prior: all but the newest; all"`
 	haloPageInput
 }
 
@@ -22,8 +22,8 @@ func haloListScans() Tool {
 	return newTool(spec{
 		name:        "halo_list_scans",
 		toolset:     ToolsetHalo,
-		title:       "List scans (Halo Security)",
-		description: "List scans with scan id, date, status and target, a page at a time. By default each target's newest scan: use it to see whether scans that block attesting are still running.",
+		title:       "List scans (Halo)",
+		description: "List scans (id, date, status, target).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloListScansInput) (*halo.ScanList, error) {
 		return d.Halo.ListScans(ctx, in.Type, in.options())
@@ -33,15 +33,15 @@ func haloListScans() Tool {
 // haloScanIDInput names one scan. Halo's scan ids are strings such as
 // "sc48290"; the pattern admits any id of letters, digits, - and _ [guess].
 type haloScanIDInput struct {
-	ScanID textID `json:"scan_id" jsonschema:"minLength=1,maxLength=64,pattern=^[A-Za-z0-9_-]+$" jsonschema_description:"A string id such as sc48290, from halo_list_scans or halo_get_target."`
+	ScanID textID `json:"scan_id" jsonschema:"pattern=^[\\w-]{1\\,64}$" jsonschema_description:"e.g. sc48290, from halo_list_scans or halo_get_target."`
 }
 
 func haloGetScan() Tool {
 	return newTool(spec{
 		name:        "halo_get_scan",
 		toolset:     ToolsetHalo,
-		title:       "Get a scan (Halo Security)",
-		description: "Read one scan: date, duration in seconds, status and issue counts by severity (\"0\" informational to \"5\").",
+		title:       "Get a scan (Halo)",
+		description: "Read one scan: date, duration (s), status, issue counts by severity (0 informational to 5).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloScanIDInput) (*halo.Scan, error) {
 		id := string(in.ScanID)

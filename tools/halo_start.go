@@ -64,10 +64,9 @@ func haloPCIStartAttestation() Tool {
 	return newTool(spec{
 		name:    "halo_pci_start_attestation",
 		toolset: ToolsetHalo,
-		title:   "Start a PCI attestation (Halo Security)",
-		description: "Start the PCI attestation workflow: returns the attestation id, the statement to agree to, the yes/no questions and the notes to answer, " +
-			"and the targets that block attesting (need a scan, or have vulnerabilities), named by host. Read-only: nothing is submitted. " +
-			"Call it before halo_pci_attest, and again after blockers clear.",
+		title:   "Start a PCI attestation (Halo)",
+		description: "Start an attestation: its id, statement, yes/no questions, notes to answer, and targets blocking it " +
+			"(to scan, or with vulnerabilities). Submits nothing.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, _ *haloNoInput) (*haloStartOutput, error) {
 		a, err := d.Halo.StartAttestation(ctx)

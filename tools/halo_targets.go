@@ -11,8 +11,8 @@ func haloListTargets() Tool {
 	return newTool(spec{
 		name:        "halo_list_targets",
 		toolset:     ToolsetHalo,
-		title:       "List targets (Halo Security)",
-		description: "List the hosts Halo Security scans (target id, host, name), by name, a page at a time (pagination.total says how many exist).",
+		title:       "List targets (Halo)",
+		description: "List the hosts Halo Security scans (target id, host, name).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloPageInput) (*halo.TargetList, error) {
 		return d.Halo.ListTargets(ctx, in.options())
@@ -28,8 +28,8 @@ func haloGetTarget() Tool {
 	return newTool(spec{
 		name:        "halo_get_target",
 		toolset:     ToolsetHalo,
-		title:       "Get a target (Halo Security)",
-		description: "Read one target: host, IP, creation date, its newest scan id (scan_id; follow it with halo_get_scan) and earlier scan ids. Use it on the targets halo_pci_start_attestation says block attesting.",
+		title:       "Get a target (Halo)",
+		description: "Read one target: host, IP, creation date, newest scan_id (for halo_get_scan), earlier scan ids.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *haloTargetIDInput) (*halo.Target, error) {
 		res, err := d.Halo.GetTarget(ctx, int64(in.TargetID))

@@ -74,8 +74,8 @@ const idKind = "x-pci-mcp-id"
 // The forms an integer id takes as a string: at most 18 digits, so every
 // one fits an int64.
 const (
-	digitsPattern         = "^[0-9]{1,18}$"
-	positiveDigitsPattern = "^[1-9][0-9]{0,17}$"
+	digitsPattern         = `^\d{1,18}$`
+	positiveDigitsPattern = `^[1-9]\d{0,17}$`
 )
 
 // idSchema is what the reflector starts an id property with: the field's
@@ -92,7 +92,7 @@ func idSchema(t reflect.Type) *jsonschema.Schema {
 
 // spellIDs rewrites every id property under s to accept both spellings:
 // an integer id also takes a string of digits (at least 1 when its minimum
-// is 1), a string id also takes a non-negative integer.
+// is 1), a string id also takes an integer, read as its digits.
 func spellIDs(s *jsonschema.Schema) {
 	if s == nil {
 		return
@@ -110,7 +110,6 @@ func spellIDs(s *jsonschema.Schema) {
 		delete(s.Extras, idKind)
 		s.Type = ""
 		s.Extras["type"] = []string{"string", "integer"}
-		s.Extras["minimum"] = 0
 	}
 	if len(s.Extras) == 0 {
 		s.Extras = nil

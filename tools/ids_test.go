@@ -37,13 +37,17 @@ func TestQualysIDsAsModelsSendThem(t *testing.T) {
 	}
 }
 
-// TestHaloIDsAsModelsSendThem: a Halo scan id given as a number is sent as
-// its digits; integer ids given as strings reach Halo as the same ids.
+// TestHaloIDsAsModelsSendThem: a Halo scan or event id given as a number is
+// sent as its digits; integer ids given as strings reach Halo as the same
+// ids.
 func TestHaloIDsAsModelsSendThem(t *testing.T) {
 	env := newHaloEnv(t, haloEnvOptions{})
 	text := env.failed(t, "halo_get_scan", `{"scan_id":48290}`)
 	assert.Contains(t, text, "scan 48290 not found", "the simulator's scans are sc…, so 48290 is an unknown id, asked for as such")
 	assert.Equal(t, []string{"GET scan/get.json?scan_id=48290"}, env.upstreamCalls())
+
+	env.failed(t, "halo_get_event", `{"event_id":730001}`)
+	assert.Equal(t, "GET event/get.json?event_id=730001", env.upstreamCalls()[1], "an event id given as a number is sent as its digits")
 
 	var scan map[string]any
 	env.ok(t, "halo_get_scan", `{"scan_id":"sc48290"}`, &scan)

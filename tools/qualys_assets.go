@@ -13,7 +13,7 @@ import (
 // entries: enough for any merchant's external footprint in one call, few
 // enough that one call cannot build a request Qualys would refuse for size.
 type hostsInput struct {
-	Hosts []string `json:"hosts" jsonschema:"minItems=1,maxItems=1000,minLength=1,maxLength=100" jsonschema_description:"IPv4 or IPv6 addresses in any valid form, ranges first-last of one family, or CIDR blocks (sent as their first-last range). Duplicates are dropped."`
+	Hosts []string `json:"hosts" jsonschema:"minItems=1,maxItems=1000,maxLength=100" jsonschema_description:"IPv4/IPv6 addresses in any form, ranges first-last (one family) or CIDR blocks."`
 
 	parsed []qualys.Host
 }
@@ -42,15 +42,15 @@ func (in *hostsInput) canonical() any {
 
 // virtualHostInput is one virtual host as a tool takes it.
 type virtualHostInput struct {
-	FQDN string `json:"fqdn" jsonschema:"minLength=1,maxLength=253" jsonschema_description:"Host name (RFC 1123), e.g. shop.example.com."`
+	FQDN string `json:"fqdn" jsonschema:"maxLength=253" jsonschema_description:"Host name, e.g. shop.example.com."`
 	Port int    `json:"port" jsonschema:"minimum=1,maximum=65535"`
-	IP   string `json:"ip" jsonschema:"minLength=1,maxLength=64" jsonschema_description:"One IPv4 or IPv6 address the name is served on."`
-	Path string `json:"path,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"Optional URL path starting with /."`
+	IP   string `json:"ip" jsonschema:"maxLength=64" jsonschema_description:"IPv4/IPv6 address it is served on."`
+	Path string `json:"path,omitempty" jsonschema:"maxLength=1024" jsonschema_description:"URL path starting with /."`
 }
 
 // virtualHostsInput is the argument of the virtual-host tools.
 type virtualHostsInput struct {
-	VirtualHosts []virtualHostInput `json:"virtual_hosts" jsonschema:"minItems=1,maxItems=1000" jsonschema_description:"Web sites to scan by name. Duplicates are dropped."`
+	VirtualHosts []virtualHostInput `json:"virtual_hosts" jsonschema:"minItems=1,maxItems=1000"`
 
 	parsed []qualys.VirtualHost
 }
@@ -97,10 +97,9 @@ func qualysAddHosts() Tool {
 	return newTool(spec{
 		name:    "qualys_add_hosts",
 		toolset: ToolsetQualys,
-		title:   "Add hosts to PCI scope (Qualys)",
-		description: "Add IPv4/IPv6 hosts to the Qualys PCI account so scans can target them. " +
-			"Accepts single addresses, ranges first-last and CIDR blocks. For web sites scanned by name use qualys_add_virtual_hosts. " +
-			"Targets must allow Qualys's PCI scanners (64.39.96.0/20, 139.87.112.0/23).",
+		title:   "Add hosts (Qualys)",
+		description: "Add hosts to the PCI scope; web sites by name: qualys_add_virtual_hosts. " +
+			"Hosts must allow Qualys's scanners (64.39.96.0/20, 139.87.112.0/23).",
 		annotations:  addHints,
 		outcomeCheck: "read qualys_compliance_summary to see whether the hosts are in scope",
 	}, func(ctx context.Context, d *Deps, in *hostsInput) (*assetsOutput, error) {
@@ -114,11 +113,10 @@ func qualysAddHosts() Tool {
 
 func qualysAddVirtualHosts() Tool {
 	return newTool(spec{
-		name:    "qualys_add_virtual_hosts",
-		toolset: ToolsetQualys,
-		title:   "Add virtual hosts to PCI scope (Qualys)",
-		description: "Add web sites (host name, port, IPv4/IPv6 address, optional path) to the Qualys PCI account, " +
-			"for name-based scanning of sites that share an address. For plain addresses use qualys_add_hosts.",
+		name:         "qualys_add_virtual_hosts",
+		toolset:      ToolsetQualys,
+		title:        "Add virtual hosts (Qualys)",
+		description:  "Add web sites to the PCI scope, scanned by name; plain addresses: qualys_add_hosts.",
 		annotations:  addHints,
 		outcomeCheck: "read qualys_compliance_summary to see whether the virtual hosts are in scope",
 	}, func(ctx context.Context, d *Deps, in *virtualHostsInput) (*assetsOutput, error) {
@@ -162,11 +160,10 @@ const removalNotice = "Removed assets drop out of PCI scope: the quarterly ASV s
 
 func qualysRemoveHosts() Tool {
 	return newGuardedTool(spec{
-		name:    "qualys_remove_hosts",
-		toolset: ToolsetQualys,
-		title:   "Remove hosts from PCI scope (Qualys)",
-		description: "Remove IPv4/IPv6 hosts, ranges or CIDR blocks from the Qualys PCI account. Destructive: the user must confirm a preview first. " +
-			"If the result has status confirmation_required, show its preview, and only after the user agrees call again with the same arguments plus confirmation_token.",
+		name:         "qualys_remove_hosts",
+		toolset:      ToolsetQualys,
+		title:        "Remove hosts (Qualys)",
+		description:  "Remove hosts from the PCI scope. " + confirmedFirst,
 		annotations:  destructiveHints,
 		outcomeCheck: "read qualys_compliance_summary to see which hosts are still in scope",
 	}, guardSpec[removeHostsInput, *Preview]{
@@ -201,11 +198,10 @@ func qualysRemoveHosts() Tool {
 
 func qualysRemoveVirtualHosts() Tool {
 	return newGuardedTool(spec{
-		name:    "qualys_remove_virtual_hosts",
-		toolset: ToolsetQualys,
-		title:   "Remove virtual hosts from PCI scope (Qualys)",
-		description: "Remove virtual hosts (fqdn, port, ip, path) from the Qualys PCI account. Destructive: the user must confirm a preview first. " +
-			"If the result has status confirmation_required, show its preview, and only after the user agrees call again with the same arguments plus confirmation_token.",
+		name:         "qualys_remove_virtual_hosts",
+		toolset:      ToolsetQualys,
+		title:        "Remove virtual hosts (Qualys)",
+		description:  "Remove web sites from the PCI scope. " + confirmedFirst,
 		annotations:  destructiveHints,
 		outcomeCheck: "read qualys_compliance_summary to see which virtual hosts are still in scope",
 	}, guardSpec[removeVirtualHostsInput, *Preview]{

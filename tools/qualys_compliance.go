@@ -20,7 +20,7 @@ func qualysComplianceSummary() Tool {
 		name:        "qualys_compliance_summary",
 		toolset:     ToolsetQualys,
 		title:       "PCI compliance summary (Qualys)",
-		description: "Per-asset PCI status (Pass, Fail, or not yet scanned) of every host and virtual host in scope: the answer to \"are we compliant?\" and the list of what is in scope.",
+		description: "PCI status (Pass, Fail, not scanned) of each host and virtual host in scope: are we compliant?",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *complianceSummaryInput) (*qualys.ComplianceSummary, error) {
 		return d.Qualys.ComplianceSummary(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit, SortBy: in.SortBy, SortOrder: in.SortOrder})

@@ -26,7 +26,7 @@ func qualysComplianceReport() Tool {
 		toolset: ToolsetQualys,
 		title:   "What the ASV report will say (Qualys)",
 		description: "Which hosts make us fail, and which special notes will the report carry? " +
-			"Per asset: status and detected QIDs; the special notes; the non-compliant IPs. Unrecognised fields come under other.",
+			"Per asset: status and detected QIDs; the special notes; the non-compliant IPs.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *complianceReportInput) (*complianceReportOutput, error) {
 		res, err := d.Qualys.ComplianceReport(ctx, int64(in.ScanID))

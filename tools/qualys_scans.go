@@ -10,10 +10,10 @@ import (
 
 // launchScanInput is the argument of qualys_launch_scan.
 type launchScanInput struct {
-	Title      string   `json:"title" jsonschema:"minLength=1,maxLength=200"`
-	TargetIPs  []string `json:"target_ips,omitempty" jsonschema:"maxItems=1000,minLength=1,maxLength=100" jsonschema_description:"IPv4/IPv6 addresses, ranges first-last or CIDR blocks."`
-	TargetDNS  []string `json:"target_dns,omitempty" jsonschema:"maxItems=1000,minLength=1,maxLength=253" jsonschema_description:"Host names."`
-	TargetAll  bool     `json:"target_all,omitempty" jsonschema_description:"Scan every host in PCI scope."`
+	Title      string   `json:"title" jsonschema:"maxLength=200"`
+	TargetIPs  []string `json:"target_ips,omitempty" jsonschema:"maxItems=1000,maxLength=100" jsonschema_description:"IPv4/IPv6 addresses, ranges first-last or CIDR blocks."`
+	TargetDNS  []string `json:"target_dns,omitempty" jsonschema:"maxItems=1000,maxLength=253" jsonschema_description:"Host names."`
+	TargetAll  bool     `json:"target_all,omitempty" jsonschema_description:"Every host in scope; not with target_ips/target_dns."`
 	Bandwidth  string   `json:"bandwidth,omitempty" jsonschema:"enum=Low,enum=Medium,enum=High,default=Medium"`
 	ScanType   string   `json:"scan_type,omitempty" jsonschema:"enum=IP,default=IP"`
 	LaunchType string   `json:"launch_type,omitempty" jsonschema:"enum=ondemand,default=ondemand"`
@@ -80,11 +80,10 @@ type launchScanOutput struct {
 
 func qualysLaunchScan() Tool {
 	return newTool(spec{
-		name:    "qualys_launch_scan",
-		toolset: ToolsetQualys,
-		title:   "Launch a PCI scan (Qualys)",
-		description: "Launch an on-demand PCI scan of addresses, host names, or every host in scope. " +
-			"Not idempotent: each call starts a new scan. Returns the scan id; then call qualys_wait_for_scan.",
+		name:         "qualys_launch_scan",
+		toolset:      ToolsetQualys,
+		title:        "Launch a PCI scan (Qualys)",
+		description:  "Launch a PCI scan; each call starts a new one. Follow its scan id with qualys_wait_for_scan.",
 		annotations:  launchHints,
 		outcomeCheck: "list scans with qualys_list_scans to see whether the launch went through",
 	}, func(ctx context.Context, d *Deps, in *launchScanInput) (*launchScanOutput, error) {
@@ -130,7 +129,7 @@ func qualysGetScan() Tool {
 		name:        "qualys_get_scan",
 		toolset:     ToolsetQualys,
 		title:       "Get a PCI scan (Qualys)",
-		description: "Read one scan: status, targets, duration and, once finished is true, the PCI verdict (compliance Pass/Fail). To wait for a scan use qualys_wait_for_scan.",
+		description: "Read one scan: status, targets, duration and, once finished, the PCI verdict; to wait for it: qualys_wait_for_scan.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *scanIDInput) (*scanDetailsOutput, error) {
 		id := int64(in.ScanID)
@@ -144,7 +143,7 @@ func qualysGetScan() Tool {
 
 // pageInput pages a Qualys list; offsets start at 1.
 type pageInput struct {
-	Offset int `json:"offset,omitempty" jsonschema:"minimum=1,default=1" jsonschema_description:"1-based position of the first item."`
+	Offset int `json:"offset,omitempty" jsonschema:"minimum=1,default=1"`
 	Limit  int `json:"limit,omitempty" jsonschema:"minimum=1,maximum=1000,default=50"`
 }
 
@@ -160,7 +159,7 @@ func (p *pageInput) defaults() {
 // listScansInput pages and sorts the scan list.
 type listScansInput struct {
 	pageInput
-	SortBy    string `json:"sort_by,omitempty" jsonschema:"maxLength=32,pattern=^[A-Za-z]+$" jsonschema_description:"Field to sort on, e.g. title or date."`
+	SortBy    string `json:"sort_by,omitempty" jsonschema:"pattern=^[A-Za-z]{1\\,32}$" jsonschema_description:"e.g. title or date"`
 	SortOrder string `json:"sort_order,omitempty" jsonschema:"enum=ASC,enum=DESC"`
 }
 
@@ -183,7 +182,7 @@ func qualysListScans() Tool {
 		name:        "qualys_list_scans",
 		toolset:     ToolsetQualys,
 		title:       "List PCI scans (Qualys)",
-		description: "List the account's scans with id, title, status, finished and date, a page at a time (totalCount says how many exist).",
+		description: "List scans (id, title, status, finished, date).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *listScansInput) (*listScansOutput, error) {
 		res, err := d.Qualys.ListScans(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit, SortBy: in.SortBy, SortOrder: in.SortOrder})

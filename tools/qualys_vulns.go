@@ -18,8 +18,8 @@ func qualysListVulnerabilities() Tool {
 	return newTool(spec{
 		name:        "qualys_list_vulnerabilities",
 		toolset:     ToolsetQualys,
-		title:       "List vulnerabilities (Qualys PCI)",
-		description: "List detections from finished scans: detection id, QID, host, port, severity and whether each fails PCI. Read one in full with qualys_get_vulnerability.",
+		title:       "List vulnerabilities (Qualys)",
+		description: "List detections from finished scans (id, QID, host, port, severity, PCI pass/fail).",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *listVulnerabilitiesInput) (*qualys.VulnerabilityList, error) {
 		return d.Qualys.ListVulnerabilities(ctx, qualys.ListOptions{Offset: in.Offset, Limit: in.Limit})
@@ -41,8 +41,8 @@ func qualysGetVulnerability() Tool {
 	return newTool(spec{
 		name:        "qualys_get_vulnerability",
 		toolset:     ToolsetQualys,
-		title:       "Get a vulnerability (Qualys PCI)",
-		description: "Read one detection in full: threat, impact, solution, CVEs, CVSS, the scanner's evidence and its PCI status, to plan remediation or a false-positive request.",
+		title:       "Get a vulnerability (Qualys)",
+		description: "Read one detection in full: threat, impact, solution, CVEs, CVSS, evidence and PCI status.",
 		annotations: readHints,
 	}, func(ctx context.Context, d *Deps, in *vulnerabilityIDInput) (*vulnerabilityOutput, error) {
 		id := int64(in.ID)

@@ -48,7 +48,7 @@ func (d *Deps) clock() pollClock {
 // waitForScanInput names the scan to wait for and how long to wait.
 type waitForScanInput struct {
 	scanIDInput
-	TimeoutSeconds int `json:"timeout_seconds,omitempty" jsonschema:"minimum=1,maximum=3600,default=50" jsonschema_description:"How long to wait. Over 50 needs a client that resets its time-out on progress."`
+	TimeoutSeconds int `json:"timeout_seconds,omitempty" jsonschema:"minimum=1,maximum=3600,default=50" jsonschema_description:"Over 50 needs a client that resets its time-out on progress."`
 }
 
 func (in *waitForScanInput) check() error {
@@ -71,8 +71,8 @@ func qualysWaitForScan() Tool {
 		name:    "qualys_wait_for_scan",
 		toolset: ToolsetQualys,
 		title:   "Wait for a PCI scan (Qualys)",
-		description: "Wait until a scan's status is final (Finished, Failed, ...) and return its details with the PCI verdict. " +
-			"Sends progress while waiting. If finished is false the time ran out: call again.",
+		description: "Wait until a scan's status is final and return its details with the PCI verdict, sending progress meanwhile. " +
+			"finished false: time ran out; call again.",
 		annotations: readHints,
 	}
 	return buildTool[waitForScanInput, waitForScanOutput](s, func(ctx context.Context, d *Deps, c toolCall, in *waitForScanInput) *mcp.CallToolResult {

@@ -123,7 +123,7 @@ func newApprovals(cfg *config, policies tools.ConfirmPolicies, store guard.Store
 	}
 	svc, err := approval.New(approval.Options{
 		Store: store, Approvers: file, TTL: cfg.confirmTTL, BaseURL: cfg.approval.baseURL,
-		AuthToken: cfg.http.authToken, Webhook: cfg.approval.webhook, Logger: log,
+		AuthToken: cfg.http.authToken, Webhook: cfg.approval.webhook, Logger: log, FourEyes: cfg.oauth.fourEyes,
 	})
 	if err != nil {
 		return nil, usageError("%v", err)

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
+	"github.com/pci-mcp/pci-mcp/tools/guard/redisstore/redistest"
 )
 
 // enrolApprover writes an approvers file with one TOTP approver and
@@ -158,4 +159,32 @@ func TestApprovalStartupRefusals(t *testing.T) {
 			assert.Contains(t, stderr, tt.want)
 		})
 	}
+}
+
+// TestApprovalAcrossReplicas: two replicas share a real Redis
+// (PCI_MCP_STORE_URL): an approval requested on A is approved on B's API
+// and executes on A, once; B cannot spend it again.
+func TestApprovalAcrossReplicas(t *testing.T) {
+	redis := redistest.Start(t)
+	fake := newFakeQualys(t)
+	path, secret := enrolApprover(t, "Alice Example")
+	getenv := serverEnv(fake, "PCI_MCP_APPROVERS_FILE", path, "PCI_MCP_STORE_URL", redis.URL(0))
+	a := startServer(t, getenv, "--transport", "http", "--confirm", "approval")
+	b := startServer(t, getenv, "--transport", "http", "--confirm", "approval")
+	ca := connectStreamable(t, a.url, markerAuthToken, mcp.LATEST_PROTOCOL_VERSION, nil)
+	cb := connectStreamable(t, b.url, markerAuthToken, mcp.LATEST_PROTOCOL_VERSION, nil)
+
+	first := structuredOf(t, callTool(t, ca, "qualys_remove_hosts", removeHosts))
+	id := first["approval_id"].(string)
+	onB := strings.Replace(first["approval_url"].(string), strings.TrimPrefix(a.url, "http://127.0.0.1"), strings.TrimPrefix(b.url, "http://127.0.0.1"), 1)
+	require.NotEqual(t, first["approval_url"], onB)
+	require.Equal(t, 200, approveByAPI(t, onB, markerAuthToken, "Alice Example", secret), "approved on the other replica")
+
+	done := callTool(t, ca, "qualys_remove_hosts", withApprovalID(removeHosts, id))
+	require.False(t, done.IsError, resultText(done))
+	assert.Equal(t, "Alice Example", structuredOf(t, done)["approver"])
+	replay := callTool(t, cb, "qualys_remove_hosts", withApprovalID(removeHosts, id))
+	assert.True(t, replay.IsError)
+	assert.Contains(t, resultText(replay), "already used")
+	assert.Equal(t, 1, fake.count("DELETE /pci/asset/delete"), "exactly once across both replicas")
 }

@@ -34,6 +34,10 @@ var subcommands = []func(*cli) *cobra.Command{
 	newToolsCommand,
 	newCallCommand,
 	newAccountsCommand,
+	newApproversCommand,
+	newApprovalsCommand,
+	newApproveCommand,
+	newDenyCommand,
 	newVersionCommand,
 }
 

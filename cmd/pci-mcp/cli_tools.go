@@ -89,15 +89,13 @@ func listCatalog(catalog []tools.Tool) (catalogListing, error) {
 		if err != nil {
 			return out, fmt.Errorf("encoding the definition of %s: %w", t.Name, err)
 		}
-		a := t.Annotations
 		l := toolListing{
 			Name:    t.Name,
 			Toolset: string(t.Toolset),
 			Kind:    t.Kind(),
 			Annotations: toolHints{
 				ReadOnly: t.ReadOnly(), Destructive: t.Destructive(),
-				Idempotent: a.IdempotentHint != nil && *a.IdempotentHint,
-				OpenWorld:  a.OpenWorldHint != nil && *a.OpenWorldHint,
+				Idempotent: t.Idempotent(), OpenWorld: t.OpenWorld(),
 			},
 			Summary: t.Summary(),
 			Tokens:  (len(def) + 3) / 4,

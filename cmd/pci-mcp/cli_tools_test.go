@@ -41,7 +41,7 @@ func TestToolsTableIsReadable(t *testing.T) {
 	require.Equal(t, exitOK, code)
 	lines := strings.Split(stdout, "\n")
 	assert.Regexp(t, `^TOOL\s+TOOLSET\s+KIND\s+HINTS\s+TOKENS\s+DESCRIPTION$`, lines[0])
-	assert.Regexp(t, `(?m)^qualys_remove_hosts\s+qualys\s+destructive \(confirmed\)\s+destructive,openWorld\s+\d+\s+Remove IPv4/IPv6 hosts`, stdout)
+	assert.Regexp(t, `(?m)^qualys_remove_hosts\s+qualys\s+destructive \(confirmed\)\s+destructive,openWorld\s+\d+\s+Remove hosts from the PCI scope`, stdout)
 	assert.Regexp(t, `(?m)^qualys_get_scan\s+qualys\s+read\s+readOnly,idempotent,openWorld\s+\d+\s+Read one scan`, stdout)
 	assert.Regexp(t, `(?m)^total\s+\d+\s+\d+ tools$`, stdout)
 	assert.Contains(t, stdout, "bytes of the tool's JSON definition / 4")

@@ -89,6 +89,7 @@ var envOnly = []struct{ name, usage string }{
 	{envApprovalAddr, "with stdio, the approval page's own loopback listener (default 127.0.0.1:0: a free port, printed in the log)"},
 	{envApprovalURL, "external base URL of approval links, when a reverse proxy is in front"},
 	{envApprovalWebhook, "URL (a secret) each new pending approval is posted to, for a chat channel"},
+	{envFourEyes, "true: an approval given by the identity that asked for the call is refused (approvers enrolled with --subject; needs OAuth)"},
 	{envMetricsAddr, "serve /metrics (Prometheus) on this address of its own, without authentication (default: on the MCP listener, behind its token)"},
 	{envStoreURL, "redis:// or rediss:// URL of the store replicas share for single-use confirmations (default: this process's memory)"},
 }
@@ -141,7 +142,9 @@ func (c *config) load(getenv func(string) string) error {
 		return err
 	}
 	c.storeURL = getenv(envStoreURL)
-	c.readOAuth(getenv)
+	if err := c.readOAuth(getenv); err != nil {
+		return err
+	}
 	c.metricsAddr = getenv(envMetricsAddr)
 	if err := c.prepareSandbox(getenv); err != nil {
 		return err

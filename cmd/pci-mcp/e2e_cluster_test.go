@@ -32,6 +32,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pci-mcp/pci-mcp/cmd/pci-mcp/internal/oauth/oauthtest"
+	"github.com/pci-mcp/pci-mcp/tools/guard/approval"
 	"github.com/pci-mcp/pci-mcp/tools/guard/redisstore/redistest"
 )
 
@@ -259,6 +260,12 @@ func TestCluster(t *testing.T) {
 		assert.Zero(t, fake.removals(host), "nothing sent for Y")
 	})
 
+	t.Run("subject X's session, opened on A, is refused for subject Y on B and kept for X", func(t *testing.T) {
+		id := openSession(t, a.url, alice)
+		assert.Equal(t, http.StatusOK, postInSession(t, b.url, alice, id))
+		assert.Equal(t, http.StatusNotFound, postInSession(t, b.url, mint(t, iss, "bob", allScopes), id))
+	})
+
 	t.Run("a token with the wrong audience gets 401 on both", func(t *testing.T) {
 		wrong := iss.Mint(t, oauthtest.Token{Subject: "alice", Audience: []string{"https://another-service.example.test"}, Scope: allScopes})
 		for _, r := range []*replica{a, b} {
@@ -435,14 +442,22 @@ func TestCluster(t *testing.T) {
 
 // TestClusterApprovalAcrossReplicas: an approval requested through A,
 // approved through B's approval API (with an OAuth access token), executes
-// through A once.
+// through A once. With four eyes, the requester cannot approve it, and no
+// other person can use it.
 func TestClusterApprovalAcrossReplicas(t *testing.T) {
 	bin := buildPCIMCP(t)
 	redis := redistest.Start(t)
 	iss := oauthtest.Start(t)
 	fake := newLoggedQualys(t, 0)
 	approvers, secret := enrolApprover(t, "Alice Example")
-	env := clusterEnv(fake, redis, iss, "PCI_MCP_APPROVERS_FILE="+approvers)
+	file, err := approval.OpenApprovers(approvers)
+	require.NoError(t, err)
+	require.NoError(t, file.SetSubject("Alice Example", "alice"))
+	daveSecret, _, err := approval.NewTOTPKey("Dave Example")
+	require.NoError(t, err)
+	require.NoError(t, file.SetTOTP("Dave Example", "Analyst", daveSecret, time.Now()))
+	require.NoError(t, file.SetSubject("Dave Example", "dave"))
+	env := clusterEnv(fake, redis, iss, "PCI_MCP_APPROVERS_FILE="+approvers, envFourEyes+"=true")
 	a := startReplica(t, bin, "A", env, "--confirm", "approval")
 	b := startReplica(t, bin, "B", env, "--confirm", "approval")
 	requester := mint(t, iss, "dave", allScopes)
@@ -458,7 +473,18 @@ func TestClusterApprovalAcrossReplicas(t *testing.T) {
 
 	viaB := b.url + "/approvals/" + id
 	assert.Equal(t, http.StatusUnauthorized, approveByAPI(t, viaB, "", "Alice Example", secret), "B's approval API needs an access token")
+	// Four eyes: dave asked, so neither dave's token nor dave's enrolment approves.
+	assert.Equal(t, http.StatusForbidden, approveByAPI(t, viaB, requester, "Alice Example", secret), "the requester's own token")
+	assert.Equal(t, http.StatusForbidden, approveByAPI(t, viaB, approverToken, "Dave Example", daveSecret), "the requester's own enrolment")
+	assert.Zero(t, fake.removals(host))
 	require.Equal(t, http.StatusOK, approveByAPI(t, viaB, approverToken, "Alice Example", secret))
+
+	// Only the person who asked may use the approval.
+	bob := connectStreamable(t, b.url, mint(t, iss, "bob", allScopes), mcp.LATEST_PROTOCOL_VERSION, nil)
+	stolen := callTool(t, bob, "qualys_remove_hosts", withApprovalID(hostArgs(host), id))
+	assert.True(t, stolen.IsError)
+	assert.Contains(t, resultText(stolen), "requested by another person")
+	assert.Zero(t, fake.removals(host))
 
 	done := callTool(t, ca, "qualys_remove_hosts", withApprovalID(hostArgs(host), id))
 	require.False(t, done.IsError, resultText(done))

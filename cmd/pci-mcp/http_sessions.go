@@ -62,7 +62,12 @@ func bearerPrincipal(tokenSum [32]byte) string {
 }
 
 // principalFrom returns the request's principal, "" without credentials.
+// In OAuth mode it is the token's subject: a session opened by one person
+// is refused (404) to another, whatever token they hold.
 func principalFrom(ctx context.Context) string {
+	if id, ok := guard.IdentityFrom(ctx); ok {
+		return "oauth-sub:" + id.Subject
+	}
 	p, _ := ctx.Value(principalKey{}).(string)
 	return p
 }

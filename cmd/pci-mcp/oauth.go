@@ -22,20 +22,32 @@ const (
 	envOAuthAudience     = "PCI_MCP_OAUTH_AUDIENCE"
 	envOAuthSubjectClaim = "PCI_MCP_OAUTH_SUBJECT_CLAIM"
 	envOAuthScopeClaim   = "PCI_MCP_OAUTH_SCOPE_CLAIM"
+	envFourEyes          = "PCI_MCP_APPROVAL_FOUR_EYES"
 )
 
 // oauthSettings are the resource server's settings (environment only).
 type oauthSettings struct {
 	issuer, audience, subjectClaim, scopeClaim string
+	// fourEyes is PCI_MCP_APPROVAL_FOUR_EYES: the requester of a call may
+	// not approve it.
+	fourEyes bool
 }
 
 func (o oauthSettings) enabled() bool { return o.issuer != "" || o.audience != "" }
 
-func (c *config) readOAuth(getenv func(string) string) {
+func (c *config) readOAuth(getenv func(string) string) error {
 	c.oauth = oauthSettings{
 		issuer: getenv(envOAuthIssuer), audience: getenv(envOAuthAudience),
 		subjectClaim: getenv(envOAuthSubjectClaim), scopeClaim: getenv(envOAuthScopeClaim),
 	}
+	switch v := getenv(envFourEyes); v {
+	case "", "false", "0":
+	case "true", "1":
+		c.oauth.fourEyes = true
+	default:
+		return usageError("%s=%q: must be true or false", envFourEyes, v)
+	}
+	return nil
 }
 
 // validateOAuth checks the OAuth settings: both or neither, and not with
@@ -43,6 +55,9 @@ func (c *config) readOAuth(getenv func(string) string) {
 // unclear which one decides).
 func (c *config) validateOAuth() error {
 	if !c.oauth.enabled() {
+		if c.oauth.fourEyes {
+			return usageError("%s needs identities to tell the requester from the approver: set %s and %s", envFourEyes, envOAuthIssuer, envOAuthAudience)
+		}
 		return nil
 	}
 	if c.oauth.issuer == "" || c.oauth.audience == "" {

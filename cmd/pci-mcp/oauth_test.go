@@ -186,6 +186,8 @@ func TestOAuthConfigurationErrors(t *testing.T) {
 	}{
 		{"with the shared token", []string{envOAuthIssuer, iss.URL(), envOAuthAudience, testAudience}, "PCI_MCP_AUTH_TOKEN and PCI_MCP_OAUTH_ISSUER are two ways"},
 		{"issuer alone", []string{envAuthToken, "", envOAuthIssuer, iss.URL()}, "set both PCI_MCP_OAUTH_ISSUER"},
+		{"four eyes without identities", []string{envFourEyes, "true"}, "PCI_MCP_APPROVAL_FOUR_EYES needs identities"},
+		{"four eyes, not a boolean", []string{envFourEyes, "yes please"}, `PCI_MCP_APPROVAL_FOUR_EYES="yes please": must be true or false`},
 		{"not a URL", []string{envAuthToken, "", envOAuthIssuer, "issuer.example.test", envOAuthAudience, testAudience}, "must be an http(s) URL"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -194,4 +196,42 @@ func TestOAuthConfigurationErrors(t *testing.T) {
 			assert.Contains(t, stderr, tc.want)
 		})
 	}
+}
+
+// openSession initializes a 2025-11-25 session with token and returns its id.
+func openSession(t *testing.T, url, token string) string {
+	t.Helper()
+	resp := post(t, url, token, initializeBody)
+	require.Equal(t, http.StatusOK, resp.StatusCode)
+	id := resp.Header.Get("Mcp-Session-Id")
+	require.NotEmpty(t, id)
+	return id
+}
+
+// postInSession posts a tools/list in session id, returning the status.
+func postInSession(t *testing.T, url, token, id string) int {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url+"/mcp", strings.NewReader(`{"jsonrpc":"2.0","id":3,"method":"tools/list"}`))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.Header.Set("Mcp-Session-Id", id)
+	req.Header.Set("Mcp-Protocol-Version", mcp.LATEST_LEGACY_PROTOCOL_VERSION)
+	resp, err := http.DefaultClient.Do(req)
+	require.NoError(t, err)
+	_ = resp.Body.Close()
+	return resp.StatusCode
+}
+
+// A session opened by one person is unknown (404) to another, even with a
+// valid token; a fresh token of the same person keeps it.
+func TestOAuthSessionIsBoundToTheSubject(t *testing.T) {
+	iss := oauthtest.Start(t)
+	fake := newFakeQualys(t)
+	getenv, _ := oauthEnv(t, fake, iss)
+	s := startServer(t, getenv, "--transport", "http")
+	id := openSession(t, s.url, mint(t, iss, "alice", "pci:read"))
+	assert.Equal(t, http.StatusOK, postInSession(t, s.url, mint(t, iss, "alice", "pci:read"), id))
+	assert.Equal(t, http.StatusNotFound, postInSession(t, s.url, mint(t, iss, "bob", "pci:read"), id))
 }

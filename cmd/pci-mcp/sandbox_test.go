@@ -233,6 +233,7 @@ func TestDemoScript(t *testing.T) {
 		"pci-mcp call qualys_wait_for_scan", `"scanStatus": "Finished"`, `"finished": true`,
 		"pci-mcp call qualys_compliance_report", `"nonCompliantIps"`,
 		`"merchantVulnList"`, `"complianceSummaryList"`, "nothing blocks attesting now",
+		"$ pci-mcp call --account sandbox-eu qualys_compliance_summary", `"account": "sandbox-eu"`, `"ip": "198.51.100.20"`,
 		"Confirmed with --yes.", `"status": "done"`, `"pci_report_id": 127346`,
 		"report 127346: approved", `"event_id": "ev-127346-approved"`,
 		"Done: one quarter, scoped, scanned, reviewed and attested, in the sandbox.",

@@ -64,20 +64,34 @@ func (s *Simulator) ackHostList(r *http.Request, _ []byte, _ time.Time) response
 	return ok(page(items, p, len(s.account.targets)))
 }
 
-// ackHostAdd answers ack/host-add.json: a GET that changes state [doc].
-func (s *Simulator) ackHostAdd(r *http.Request, _ []byte, now time.Time) response {
+// ackParams reads host and type, answering 400 when host is missing or
+// type is not one of ackTypes (or missing, unless optional).
+func ackParams(r *http.Request, typeOptional bool) (host, ackType string, bad *response) {
 	q := r.URL.Query()
-	host, ackType := strings.TrimSpace(q.Get("host")), strings.TrimSpace(q.Get("type"))
+	host, ackType = strings.TrimSpace(q.Get("host")), strings.TrimSpace(q.Get("type"))
 	switch {
 	case host == "":
-		return badRequest("%s", msgHostRequired)
-	case !slices.Contains(ackTypes, ackType):
-		return badRequest("%s", msgAckTypeNotValid)
-	case s.account.acknowledged(host, ackType):
+		b := badRequest("%s", msgHostRequired)
+		return "", "", &b
+	case !slices.Contains(ackTypes, ackType) && !(typeOptional && ackType == ""):
+		b := badRequest("%s", msgAckTypeNotValid)
+		return "", "", &b
+	}
+	return host, ackType, nil
+}
+
+// ackHostAdd answers ack/host-add.json: a GET that changes state [doc].
+func (s *Simulator) ackHostAdd(r *http.Request, _ []byte, now time.Time) response {
+	host, ackType, bad := ackParams(r, false)
+	if bad != nil {
+		return *bad
+	}
+	if s.account.acknowledged(host, ackType) {
 		return badRequest("%s", msgAlreadyAcknowledged)
 	}
+	comment := r.URL.Query().Get("comment")
 	u := s.account.user
-	s.account.acks = append(s.account.acks, hostAck{host: host, ackType: ackType, comment: q.Get("comment"),
+	s.account.acks = append(s.account.acks, hostAck{host: host, ackType: ackType, comment: comment,
 		createdBy: u.firstName + " " + u.lastName, created: now})
 	return ok(successAnswer{Success: 1})
 }
@@ -85,13 +99,9 @@ func (s *Simulator) ackHostAdd(r *http.Request, _ []byte, now time.Time) respons
 // ackHostDelete answers ack/host-delete.json: without a type it removes
 // every acknowledgement of the host [guess: type is optional in the docs].
 func (s *Simulator) ackHostDelete(r *http.Request, _ []byte, _ time.Time) response {
-	q := r.URL.Query()
-	host, ackType := strings.TrimSpace(q.Get("host")), strings.TrimSpace(q.Get("type"))
-	switch {
-	case host == "":
-		return badRequest("%s", msgHostRequired)
-	case ackType != "" && !slices.Contains(ackTypes, ackType):
-		return badRequest("%s", msgAckTypeNotValid)
+	host, ackType, bad := ackParams(r, true)
+	if bad != nil {
+		return *bad
 	}
 	before := len(s.account.acks)
 	s.account.acks = slices.DeleteFunc(s.account.acks, func(k hostAck) bool {

@@ -67,14 +67,18 @@ type Approval struct {
 	PreviewText string `json:"preview_text"`
 	// Signer, for an attestation, is attest_person_name: only the approver
 	// of that name may approve.
-	Signer    string    `json:"signer,omitempty"`
-	State     string    `json:"state"`
-	Approver  string    `json:"approver,omitempty"`
-	Factor    string    `json:"factor,omitempty"`
-	Reason    string    `json:"reason,omitempty"`
-	CreatedAt time.Time `json:"created_at"`
-	ExpiresAt time.Time `json:"expires_at"`
-	DecidedAt time.Time `json:"decided_at,omitzero"`
+	Signer string `json:"signer,omitempty"`
+	// RequestedBy is the authenticated subject who asked for the call (OAuth
+	// mode): only they may redeem it, and under four eyes they may not
+	// approve it.
+	RequestedBy string    `json:"requested_by,omitempty"`
+	State       string    `json:"state"`
+	Approver    string    `json:"approver,omitempty"`
+	Factor      string    `json:"factor,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	ExpiresAt   time.Time `json:"expires_at"`
+	DecidedAt   time.Time `json:"decided_at,omitzero"`
 }
 
 // Request is what a destructive call asks to have approved.
@@ -108,6 +112,10 @@ type Options struct {
 	AuthToken string
 	// Webhook, when set, receives each new pending approval (a secret).
 	Webhook string
+	// FourEyes refuses an approval given by the person who asked for the
+	// call (PCI_MCP_APPROVAL_FOUR_EYES): an approver is matched by the
+	// subject they were enrolled with, and the API caller by their token.
+	FourEyes bool
 	// Events receives every state change (the audit trail).
 	Events func(Event)
 	// Now is the clock; nil means time.Now.
@@ -205,7 +213,8 @@ func (s *Service) Request(ctx context.Context, r Request) (Approval, error) {
 	a := Approval{
 		ID: newID(), Tool: r.Tool, Provider: r.Provider, Account: r.Account, Digest: r.Digest,
 		Preview: r.Preview, PreviewText: r.PreviewText, Signer: strings.TrimSpace(r.Signer),
-		State: StatePending, CreatedAt: now, ExpiresAt: now.Add(s.opts.TTL),
+		RequestedBy: guard.SubjectFrom(ctx),
+		State:       StatePending, CreatedAt: now, ExpiresAt: now.Add(s.opts.TTL),
 	}
 	data, err := json.Marshal(a)
 	if err != nil {
@@ -239,7 +248,7 @@ func (s *Service) index(ctx context.Context, a Approval) error {
 	if err != nil {
 		return err
 	}
-	return s.opts.Store.Put(ctx, slotKey(n), []byte(a.ID), a.ExpiresAt)
+	return s.opts.Store.Put(ctx, slotKey(n), []byte(a.ID), a.ExpiresAt.Add(keepAfterExpiry))
 }
 
 // Pending lists the approvals still waiting, oldest first.
@@ -258,8 +267,9 @@ func (s *Service) Pending(ctx context.Context) ([]Approval, error) {
 		if err != nil {
 			return nil, err
 		}
-		a, _, err := s.load(ctx, string(id))
-		if err != nil || a.State != StatePending || s.expired(a) {
+		// Get records the expiry of one that ran out (an audit line).
+		a, err := s.Get(ctx, string(id))
+		if err != nil || a.State != StatePending {
 			continue
 		}
 		out = append(out, a)
@@ -359,6 +369,8 @@ var (
 	ErrExpired = errors.New("the approval expired")
 	ErrUsed    = errors.New("the approval was already used; each approval allows one call")
 	ErrOther   = errors.New("the approval was given for other arguments")
+	// ErrOtherPerson: the approval was requested by another person.
+	ErrOtherPerson = errors.New("the approval was requested by another person")
 )
 
 // Redeem spends an approved approval for the call with tool and digest:
@@ -372,6 +384,9 @@ func (s *Service) Redeem(ctx context.Context, id, tool, digest string) (Approval
 		}
 		if a.Tool != tool || a.Digest != digest {
 			return a, ErrOther
+		}
+		if a.RequestedBy != "" && a.RequestedBy != guard.SubjectFrom(ctx) {
+			return a, ErrOtherPerson
 		}
 		if s.expired(a) {
 			if _, err := s.move(ctx, a, raw, StateExpired, func(*Approval) {}); err != nil {
@@ -483,6 +498,35 @@ func (s *Service) decidable(ctx context.Context, a Approval, approver string, ap
 	}
 	if approve && a.Signer != "" && !SameName(a.Signer, approver) {
 		return refused(403, "this attestation is signed by %s: only the approver of that name may approve it", a.Signer)
+	}
+	if approve && s.opts.FourEyes {
+		return s.fourEyes(ctx, a, approver)
+	}
+	return nil
+}
+
+// fourEyes refuses an approval by the person who asked for the call: the
+// approver's enrolled subject, or the API caller's, being the requester's.
+// An approver enrolled without a subject cannot be told apart from the
+// requester, so cannot approve under four eyes.
+func (s *Service) fourEyes(ctx context.Context, a Approval, approver string) error {
+	if a.RequestedBy == "" {
+		return refused(403, "four eyes: who asked for this call is not known (no OAuth identity), so no one can approve it")
+	}
+	if caller := guard.SubjectFrom(ctx); caller == a.RequestedBy {
+		return refused(403, "four eyes: the approval must come from another person than the one who asked for the call")
+	}
+	ap, err := s.opts.Approvers.Find(approver)
+	if err != nil {
+		return err
+	}
+	switch {
+	case ap == nil:
+		return nil // the factor check refuses an unknown approver
+	case ap.Subject == "":
+		return refused(403, "four eyes: %s is enrolled without an identity subject, so cannot be told apart from the requester; enrol them with --subject", ap.Name)
+	case ap.Subject == a.RequestedBy:
+		return refused(403, "four eyes: %s asked for this call and cannot also approve it", ap.Name)
 	}
 	return nil
 }

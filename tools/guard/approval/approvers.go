@@ -38,6 +38,9 @@ type Approver struct {
 	// UserHandle is the WebAuthn user id: random, stable for the approver.
 	UserHandle []byte    `json:"user_handle,omitempty"`
 	Added      time.Time `json:"added"`
+	// Subject is the person's identity-provider subject (the OAuth sub), so
+	// four eyes can tell them apart from whoever asked for a call.
+	Subject string `json:"subject,omitempty"`
 }
 
 // Factors lists the approver's factors: totp, passkey.
@@ -268,6 +271,22 @@ func (a *Approvers) SetTOTP(name, title, secret string, now time.Time) error {
 			ap.TOTPSecret, ap.TOTPAdded = secret, now.UTC()
 		})
 		return nil
+	})
+}
+
+// SetSubject records the approver's identity-provider subject (--subject).
+func (a *Approvers) SetSubject(name, subject string) error {
+	if err := validName(name); err != nil {
+		return err
+	}
+	return a.update(func(doc *approversDoc) error {
+		for i := range doc.Approvers {
+			if SameName(doc.Approvers[i].Name, name) {
+				doc.Approvers[i].Subject = strings.TrimSpace(subject)
+				return nil
+			}
+		}
+		return fmt.Errorf("no approver named %q", name)
 	})
 }
 
