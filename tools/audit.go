@@ -186,7 +186,7 @@ func (a *Audit) recordWith(ctx context.Context, d *Deps, t Tool, in any, confirm
 	if edit != nil {
 		edit(&e)
 	}
-	e.ArgsDigest = argsDigest(in)
+	e.ArgsDigest = accountDigest(d.accountName, argsDigest(in))
 	if tg, ok := in.(targeted); ok {
 		e.Targets = tg.auditTargets()
 	}

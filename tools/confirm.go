@@ -106,7 +106,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		// served without a guard, never executes.
 		return errorText(fmt.Sprintf("%s cannot be confirmed in this server; nothing was sent.", c.tool.Name))
 	}
-	q := confirmation{ctx: ctx, d: d, c: c, digest: argsDigest(in), session: confirmationBinding(ctx)}
+	q := confirmation{ctx: ctx, d: d, c: c, digest: accountDigest(d.accountName, argsDigest(in)), session: confirmationBinding(ctx)}
 	if tg, ok := any(in).(targeted); ok {
 		q.targets = tg.auditTargets()
 	}
