@@ -385,8 +385,11 @@ func acceptsEventStream(values []string) bool {
 	for _, v := range values {
 		for _, part := range strings.Split(v, ",") {
 			mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
-			if err != nil || params["q"] == "0" {
+			if err != nil {
 				continue
+			}
+			if q, err := strconv.ParseFloat(params["q"], 64); err == nil && q == 0 {
+				continue // "not acceptable", as q=0 says
 			}
 			switch mediaType {
 			case "text/event-stream", "text/*", "*/*":

@@ -353,3 +353,21 @@ func TestHTTPSessionLimit(t *testing.T) {
 		}, time.Minute, 50*time.Millisecond)
 	})
 }
+
+func TestAcceptsEventStream(t *testing.T) {
+	for accept, want := range map[string]bool{
+		"application/json, text/event-stream":           true,
+		"application/json":                              false,
+		"application/json;q=1, text/event-stream;q=0.0": false,
+		"text/*":    true,
+		"*/*":       true,
+		"":          true, // no Accept header at all admits anything
+		"text/html": false,
+	} {
+		var values []string
+		if accept != "" {
+			values = []string{accept}
+		}
+		assert.Equal(t, want, acceptsEventStream(values), accept)
+	}
+}

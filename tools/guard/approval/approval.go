@@ -248,7 +248,7 @@ func (s *Service) index(ctx context.Context, a Approval) error {
 	if err != nil {
 		return err
 	}
-	return s.opts.Store.Put(ctx, slotKey(n), []byte(a.ID), a.ExpiresAt)
+	return s.opts.Store.Put(ctx, slotKey(n), []byte(a.ID), a.ExpiresAt.Add(keepAfterExpiry))
 }
 
 // Pending lists the approvals still waiting, oldest first.
@@ -267,8 +267,9 @@ func (s *Service) Pending(ctx context.Context) ([]Approval, error) {
 		if err != nil {
 			return nil, err
 		}
-		a, _, err := s.load(ctx, string(id))
-		if err != nil || a.State != StatePending || s.expired(a) {
+		// Get records the expiry of one that ran out (an audit line).
+		a, err := s.Get(ctx, string(id))
+		if err != nil || a.State != StatePending {
 			continue
 		}
 		out = append(out, a)

@@ -293,6 +293,13 @@ func TestPendingListAndBearer(t *testing.T) {
 	assert.Equal(t, 200, status)
 	_, body = get("bearer-token-for-the-approval-api-0123456789")
 	assert.Empty(t, body["pending"])
+
+	f.request(t, "")
+	f.clock.add(5 * time.Minute)
+	_, body = get("bearer-token-for-the-approval-api-0123456789")
+	assert.Empty(t, body["pending"], "an expired approval is not pending")
+	// Both expire: the new one, and the first, approved but never used.
+	assert.Equal(t, []string{EventRequested, EventApproved, EventRequested, EventExpired, EventExpired}, f.eventKinds(), "listing records the expiry")
 }
 
 func TestPageHeadersEscapingAndForm(t *testing.T) {
@@ -391,4 +398,28 @@ func TestWebhookRetriesInTheBackground(t *testing.T) {
 	assert.Equal(t, f.svc.URL(a.ID), got["approval_url"])
 	assert.Contains(t, got["text"], f.svc.URL(a.ID))
 	assert.NotNil(t, got["preview"])
+}
+
+// TestPageShowsTheWholeAttestation: report, signer, every question and
+// answer, every note and response, escaped.
+func TestPageShowsTheWholeAttestation(t *testing.T) {
+	f := newFixture(t)
+	preview := `{"provider":"Halo Security","account":"merchant-1","action":"submit the attestation","notice":"This is a signed statement.",
+		"report_name":"2026 Q2 <ASV> scan","attest_person_name":"Alice Example","attest_person_title":"IT Director",
+		"questions":[{"id":1,"text":"Is the scope complete?","answer":"yes"},{"id":2,"answer":"no"}],
+		"notes":[{"target_id":5,"issue_id":20342,"issue":"Third-party script","target":"shop.example.com","secure":true,"response":"Loaded with SRI <script>alert(1)</script>"}]}`
+	a, err := f.svc.Request(context.Background(), Request{Tool: "halo_pci_attest", Provider: "halo", Digest: "d2",
+		Preview: json.RawMessage(preview), PreviewText: "attest", Signer: "Alice Example"})
+	require.NoError(t, err)
+	resp, err := http.Get(f.svc.URL(a.ID))
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	html := string(page)
+	for _, want := range []string{"2026 Q2 &lt;ASV&gt; scan", "Alice Example, IT Director", "Is the scope complete?", "Question 2",
+		"<strong>yes</strong>", "<strong>no</strong>", "Third-party script on shop.example.com: marked secure",
+		"Loaded with SRI &lt;script&gt;alert(1)&lt;/script&gt;", "only that approver may approve it"} {
+		assert.Contains(t, html, want)
+	}
+	assert.NotContains(t, html, "<script>alert")
 }
