@@ -52,16 +52,18 @@ func (c *cli) approversFile() (*approval.Approvers, error) {
 }
 
 func newApproversAddCommand(c *cli) *cobra.Command {
-	var title, url string
+	var title, url, subject string
 	var passkey, noVerify bool
 	cmd := &cobra.Command{
-		Use:   "add NAME [--title TITLE] [--passkey] [--no-verify]",
+		Use:   "add NAME [--title TITLE] [--subject SUB] [--passkey] [--no-verify]",
 		Short: "enrol an approver with an authenticator app (TOTP), or send them a passkey enrolment link",
 		Long: `pci-mcp approvers add NAME enrols NAME with an authenticator app: it prints the
 otpauth:// URI and its QR code, then asks for one current code to prove the
 enrolment worked (--no-verify skips that, for scripts). With --passkey it
 prints a one-time link (valid 10 minutes) to the approval page instead,
-where NAME registers a passkey. An approver may have both.`,
+where NAME registers a passkey. An approver may have both. --subject SUB
+records NAME's subject at the identity provider (the OAuth sub), so that
+PCI_MCP_APPROVAL_FOUR_EYES can tell NAME apart from whoever asked for a call.`,
 		DisableFlagsInUseLine: true,
 		Args:                  exactArgs(1, "NAME"),
 		RunE: func(_ *cobra.Command, args []string) error {
@@ -70,13 +72,25 @@ where NAME registers a passkey. An approver may have both.`,
 				return err
 			}
 			name := strings.TrimSpace(args[0])
+			enrol := func() error { return c.addTOTP(file, name, title, noVerify) }
 			if passkey {
-				return c.addPasskeyEnrolment(file, name, title, url)
+				enrol = func() error { return c.addPasskeyEnrolment(file, name, title, url) }
 			}
-			return c.addTOTP(file, name, title, noVerify)
+			if err := enrol(); err != nil {
+				return err
+			}
+			if subject == "" {
+				return nil
+			}
+			// Only once enrolled: a failed enrolment saves nothing.
+			if err := file.SetSubject(name, subject, time.Now()); err != nil {
+				return usageError("--subject: %v", err)
+			}
+			return nil
 		},
 	}
 	cmd.Flags().StringVar(&title, "title", "", "the approver's title, e.g. \"IT Director\"")
+	cmd.Flags().StringVar(&subject, "subject", "", "the approver's subject at the identity provider (OAuth sub), for four eyes")
 	cmd.Flags().BoolVar(&passkey, "passkey", false, "print a one-time passkey enrolment link instead")
 	cmd.Flags().BoolVar(&noVerify, "no-verify", false, "do not ask for a code to check the enrolment (scripts)")
 	cmd.Flags().StringVar(&url, "url", "", "base URL of the approval page for the link (default $"+envApprovalURL+")")

@@ -137,3 +137,18 @@ func TestApprovalsApproveDenyOnTheTerminal(t *testing.T) {
 	assert.Equal(t, "approval_pending", structuredOf(t, pending)["status"])
 	assert.Equal(t, 1, s.fake.count("DELETE /pci/asset/delete"))
 }
+
+// --subject records the approver's identity-provider subject, for four eyes.
+func TestApproversAddSubject(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cfg", "pci-mcp", "approvers.json")
+	getenv := env("PCI_MCP_APPROVERS_FILE", path)
+	code, _, errOut := runWith(t, getenv, strings.NewReader(""), "approvers", "add", "Dana Whitfield", "--subject", "00u-dana", "--no-verify")
+	require.Equal(t, 0, code, errOut)
+	file, err := approval.OpenApprovers(path)
+	require.NoError(t, err)
+	ap, err := file.Find("Dana Whitfield")
+	require.NoError(t, err)
+	require.NotNil(t, ap)
+	assert.Equal(t, "00u-dana", ap.Subject)
+	assert.NotEmpty(t, ap.TOTPSecret)
+}

@@ -274,19 +274,15 @@ func (a *Approvers) SetTOTP(name, title, secret string, now time.Time) error {
 	})
 }
 
-// SetSubject records the approver's identity-provider subject (--subject).
-func (a *Approvers) SetSubject(name, subject string) error {
+// SetSubject records the approver's identity-provider subject (--subject),
+// creating the approver if needed (a passkey registered later joins it).
+func (a *Approvers) SetSubject(name, subject string, now time.Time) error {
 	if err := validName(name); err != nil {
 		return err
 	}
 	return a.update(func(doc *approversDoc) error {
-		for i := range doc.Approvers {
-			if SameName(doc.Approvers[i].Name, name) {
-				doc.Approvers[i].Subject = strings.TrimSpace(subject)
-				return nil
-			}
-		}
-		return fmt.Errorf("no approver named %q", name)
+		doc.upsert(name, "", now, func(ap *Approver) { ap.Subject = strings.TrimSpace(subject) })
+		return nil
 	})
 }
 

@@ -3,6 +3,7 @@ package approval
 import (
 	"context"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -27,8 +28,8 @@ func (f *fixture) requestAs(t *testing.T, subject string) Approval {
 // caller who is the requester, cannot approve; another person can.
 func TestFourEyes(t *testing.T) {
 	f := newFixture(t, func(o *Options) { o.FourEyes = true })
-	require.NoError(t, f.svc.Approvers().SetSubject("Alice Example", "sub-alice"))
-	require.NoError(t, f.svc.Approvers().SetSubject("Bob Example", "sub-bob"))
+	require.NoError(t, f.svc.Approvers().SetSubject("Alice Example", "sub-alice", time.Now()))
+	require.NoError(t, f.svc.Approvers().SetSubject("Bob Example", "sub-bob", time.Now()))
 
 	a := f.requestAs(t, "sub-alice")
 	_, err := f.svc.Decide(as("sub-carol"), a.ID, "Alice Example", f.code(t, "Alice Example"), true)
