@@ -3,6 +3,8 @@ package tools
 import (
 	"bytes"
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -277,4 +279,16 @@ func accountsGuide(served map[Toolset]bool, accounts map[Toolset]*accountChoice)
 			"When it is not clear which merchant the person means, ask them before calling; never guess."
 	}
 	return text
+}
+
+// accountDigest binds an arguments digest to the account the call acts
+// on: what a person confirms or approves is the arguments and the
+// merchant, so an approval or token for one account matches no other.
+// Without a named account (Deps built by hand) it is the digest itself.
+func accountDigest(account, digest string) string {
+	if account == "" {
+		return digest
+	}
+	sum := sha256.Sum256([]byte(account + "\x00" + digest))
+	return hex.EncodeToString(sum[:16])
 }

@@ -5,6 +5,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -79,23 +80,26 @@ type multiEnv struct {
 	tools                []Tool
 }
 
-func newMultiEnv(t *testing.T, extra ...Account) *multiEnv {
+func newMultiEnv(t *testing.T, opts ...envOption) *multiEnv {
 	e := &multiEnv{
 		us: qualysMerchant(t, "acme-us", false), eu: qualysMerchant(t, "acme-eu", true),
 		halo1: haloMerchant(t, "acme"), halo2: haloMerchant(t, "acme-2"),
 		audit: &syncWriter{w: &strings.Builder{}},
 	}
 	accounts := []Account{e.us.account(t, e.us.password), e.eu.account(t, e.eu.password), e.halo1.account(t, e.halo1.apiKey), e.halo2.account(t, e.halo2.apiKey)}
-	accounts = append(accounts, extra...)
 	var secrets []string
 	for _, m := range []*merchant{e.us, e.eu, e.halo1, e.halo2} {
 		secrets = append(secrets, m.password, m.apiKey)
 	}
 	redactor := upstream.NewRedactor(secrets...)
-	srv, selected, err := NewServer(Options{
+	o := Options{
 		Version: "test", Accounts: accounts, Redactor: redactor, Audit: NewAudit(e.audit, nil, redactor),
 		ServerOptions: []server.ServerOption{server.WithOutputSchemaValidation()},
-	})
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	srv, selected, err := NewServer(o)
 	require.NoError(t, err)
 	e.tools, e.client = selected, connect(t, srv)
 	return e
@@ -180,9 +184,11 @@ func TestTokenForOneAccountNeverActsOnAnother(t *testing.T) {
 		assert.NotEqual(t, http.MethodDelete, r.Method)
 	}
 	lines := auditEntries(t, e.audit)
-	last := lines[len(lines)-1]
+	last, asked := lines[len(lines)-1], lines[len(lines)-2]
 	assert.Equal(t, "refused", last.Outcome)
 	assert.Equal(t, "acme-eu", last.Account)
+	assert.Equal(t, "confirmation_required", asked.Outcome)
+	assert.NotEqual(t, asked.ArgsDigest, last.ArgsDigest, "the digest covers the account: same hosts, other merchant")
 }
 
 func TestAccountArgumentInSchemas(t *testing.T) {
@@ -251,7 +257,7 @@ func TestInstructionsListTheAccounts(t *testing.T) {
 // account and the variable its secret comes from.
 func TestRejectedCredentialsNameTheAccountsOwnSettings(t *testing.T) {
 	bad := qualysMerchant(t, "acme-ca", true)
-	e := newMultiEnv(t, bad.account(t, "marker-wrong-password"))
+	e := newMultiEnv(t, func(o *Options) { o.Accounts = append(o.Accounts, bad.account(t, "marker-wrong-password")) })
 	res := e.call(t, "qualys_list_scans", `{"account":"acme-ca"}`)
 	require.True(t, res.IsError)
 	text := resultText(t, res)
@@ -302,4 +308,39 @@ func (m *merchant) requestsTo(suffix string) int {
 func auditEntries(t *testing.T, w *syncWriter) []AuditEntry {
 	t.Helper()
 	return (&testEnv{audit: w}).auditLines(t)
+}
+
+// TestApprovalForOneAccountNeverActsOnAnother: a person's approval of a
+// removal on acme-us does not carry over to acme-eu.
+func TestApprovalForOneAccountNeverActsOnAnother(t *testing.T) {
+	a := newApprovals(t, &fakeClock{now: time.Now()})
+	e := newMultiEnv(t, withApproval(a))
+	args := func(account string) string { return `{"account":"` + account + `","hosts":["203.0.113.10"]}` }
+	// The host is in both merchants' scope, so only the account differs.
+	require.False(t, e.call(t, "qualys_add_hosts", args("acme-eu")).IsError)
+	res := e.call(t, "qualys_remove_hosts", args("acme-us"))
+	require.False(t, res.IsError, allText(res))
+	out := structured(t, res)
+	require.Equal(t, "approval_required", out["status"])
+	assert.Contains(t, allText(res), "ACCOUNT acme-us")
+	id := out["approval_id"].(string)
+	require.Equal(t, 200, a.decide(t, id, "approve", "Alice Example", a.code(t, "Alice Example")))
+
+	res = e.call(t, "qualys_remove_hosts", withID(args("acme-eu"), id))
+	require.True(t, res.IsError)
+	assert.Contains(t, allText(res), "the approval was given for other arguments")
+	for _, r := range e.eu.qualys.Requests() {
+		assert.NotEqual(t, http.MethodDelete, r.Method, "nothing removed from acme-eu")
+	}
+
+	res = e.call(t, "qualys_remove_hosts", withID(args("acme-us"), id))
+	require.False(t, res.IsError, allText(res))
+	assert.Equal(t, "done", structured(t, res)["status"])
+	deletes := 0
+	for _, r := range e.us.qualys.Requests() {
+		if r.Method == http.MethodDelete {
+			deletes++
+		}
+	}
+	assert.Equal(t, 1, deletes, "the approved removal, on acme-us only")
 }
