@@ -222,6 +222,11 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 				}
 				return view.nameAccount(invalidArgumentsResult(s, err)), nil
 			}
+			if t.Mutating() {
+				// The audit line records the status of the write's answer,
+				// when one came.
+				ctx = upstream.WithWriteStatus(ctx)
+			}
 			return view.nameAccount(respond(ctx, view, toolCall{tool: t, spec: s, req: req}, in)), nil
 		}
 	}

@@ -48,7 +48,8 @@ type guardedOutput[T, P any] struct {
 	// user has agreed to the preview.
 	ConfirmationToken string `json:"confirmation_token,omitempty"`
 	ExpiresAt         string `json:"expires_at,omitempty" jsonschema:"format=date-time"`
-	// ConfirmedBy says how the user confirmed: elicitation, token or approval.
+	// ConfirmedBy says how the user confirmed: elicitation, token,
+	// operator (at the terminal of pci-mcp call) or approval.
 	ConfirmedBy string `json:"confirmed_by,omitempty"`
 	// ApprovalID names the pending approval (--confirm approval): pass it
 	// back, with the same arguments, once a person approved on ApprovalURL.
@@ -170,6 +171,7 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		q.signature = g.signature(in)
 	}
 	execute := func(method string) *mcp.CallToolResult {
+		method = d.Guard.answeredBy(method)
 		out, err := run(ctx, d, in)
 		d.Audit.record(ctx, d, c.tool, in, method, err)
 		if err != nil {
@@ -339,7 +341,7 @@ func (q confirmation) decide(answer *mcp.ElicitationResult, err error, execute f
 }
 
 func (q confirmation) audit(method, outcome string, err error) {
-	e := newAuditEntry(q.ctx, q.d, q.c.tool, method, outcome, err)
+	e := newAuditEntry(q.ctx, q.d, q.c.tool, q.d.Guard.answeredBy(method), outcome, err)
 	e.Targets, e.ArgsDigest = q.targets, q.digest
 	if q.preview != nil {
 		// The preview's account and user were looked up for the person.

@@ -35,7 +35,9 @@ type Guard struct {
 	ttl        time.Duration
 	now        func() time.Time
 	tokensOnly bool
-	store      guard.Store
+	// operator: every elicitation is answered at the operator's terminal.
+	operator bool
+	store    guard.Store
 	// instance is this process's random id, carried by every token when the
 	// store is this process's memory: the used marks die with the process,
 	// so a token from an earlier run (or another replica without a shared
@@ -56,6 +58,12 @@ type GuardOptions struct {
 	// route: for clients that claim elicitation support but decline every
 	// question without showing it.
 	TokensOnly bool
+	// OperatorAnswers says that every elicitation this guard's server gets
+	// is answered by the operator at a terminal: set only by `pci-mcp call`,
+	// whose server has no transport but its own in-process client, so no
+	// remote client can be taken for the operator. Such answers are
+	// recorded as confirmation "operator".
+	OperatorAnswers bool
 	// Store keeps the used marks; nil means a memory store for this process
 	// (guard.NewMemoryStore). Unless the store is shared (guard.IsShared),
 	// tokens are bound to this process instance and refused after a restart.
@@ -76,7 +84,7 @@ func NewGuard(opts GuardOptions) (*Guard, error) {
 	// Derive the MAC key so the configured secret itself is never used raw.
 	mac := hmac.New(sha256.New, key)
 	mac.Write([]byte("pci-mcp confirmation tokens v1"))
-	g := &Guard{key: mac.Sum(nil), ttl: opts.TTL, now: opts.Now, tokensOnly: opts.TokensOnly, store: opts.Store}
+	g := &Guard{key: mac.Sum(nil), ttl: opts.TTL, now: opts.Now, tokensOnly: opts.TokensOnly, operator: opts.OperatorAnswers, store: opts.Store}
 	if g.ttl <= 0 {
 		g.ttl = DefaultConfirmTTL
 	}
@@ -98,6 +106,15 @@ func NewGuard(opts GuardOptions) (*Guard, error) {
 
 // TTL is how long tokens last.
 func (g *Guard) TTL() time.Duration { return g.ttl }
+
+// answeredBy names who gave an answer by elicitation: the operator, when
+// this server's only client is the terminal of `pci-mcp call`.
+func (g *Guard) answeredBy(method string) string {
+	if method == confirmedElicitation && g.operator {
+		return confirmedOperator
+	}
+	return method
+}
 
 // Store is the guard's memory, for the other single-use and shared state of
 // a confirmation (remembered attestation starts, approvals).

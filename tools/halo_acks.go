@@ -36,8 +36,8 @@ func haloListAcknowledgedHosts() Tool {
 
 // hostAckInput names a host and the kind of finding acknowledged on it.
 type hostAckInput struct {
-	Host string `json:"host" jsonschema:"maxLength=253" jsonschema_description:"Host name or IP address as Halo shows it."`
-	Type string `json:"type" jsonschema:"enum=global,enum=discovery,enum=cookie,enum=script,enum=form,enum=cert,enum=download,enum=link,enum=traffic" jsonschema_description:"Kind of finding; global covers all."`
+	Host string `json:"host" jsonschema:"maxLength=253"`
+	Type string `json:"type" jsonschema:"enum=global,enum=discovery,enum=cookie,enum=script,enum=form,enum=cert,enum=download,enum=link,enum=traffic"`
 }
 
 func (in *hostAckInput) check() error {
@@ -53,7 +53,7 @@ func (in *hostAckInput) auditTargets() []string { return []string{in.Host + " ("
 // acknowledgeHostInput is the argument of halo_acknowledge_host.
 type acknowledgeHostInput struct {
 	hostAckInput
-	Comment string `json:"comment,omitempty" jsonschema:"maxLength=1000" jsonschema_description:"Why: evidence or accepted risk."`
+	Comment string `json:"comment,omitempty" jsonschema:"maxLength=1000"`
 	confirmationInput
 }
 
@@ -77,8 +77,8 @@ func haloAcknowledgeHost() Tool {
 	return newGuardedTool(spec{
 		name:         "halo_acknowledge_host",
 		toolset:      ToolsetHalo,
-		title:        "Acknowledge a host's findings (Halo)",
-		description:  "Hide a host's findings of one type from PCI (false positive or accepted risk). " + confirmedFirst,
+		title:        "Acknowledge findings (Halo)",
+		description:  "Hide a host's findings of one type (global: all) from PCI: false positive or accepted risk. " + confirmedFirst,
 		annotations:  destructiveHints,
 		outcomeCheck: ackOutcomeCheck,
 	}, guardSpec[acknowledgeHostInput, *Preview]{

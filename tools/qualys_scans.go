@@ -61,9 +61,10 @@ func (in *launchScanInput) check() error {
 	return nil
 }
 
+func (in *launchScanInput) auditTitle() string { return in.Title }
+
 func (in *launchScanInput) auditTargets() []string {
-	targets := []string{"title: " + in.Title}
-	targets = append(targets, hostStrings(in.targetIPs)...)
+	targets := hostStrings(in.targetIPs)
 	targets = append(targets, in.TargetDNS...)
 	if in.TargetAll {
 		targets = append(targets, "all hosts in scope")

@@ -104,7 +104,7 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 		return nil, err
 	}
 	tokensOnly := policies.For("") == tools.ConfirmToken && policies.For("halo_pci_attest") == tools.ConfirmToken
-	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: tokensOnly, Store: a.store})
+	guard, err := tools.NewGuard(tools.GuardOptions{Key: []byte(cfg.stateKey), TTL: cfg.confirmTTL, TokensOnly: tokensOnly, Store: a.store, OperatorAnswers: cfg.operatorAnswers})
 	if err != nil {
 		return nil, usageError("%s: %v", envStateKey, err)
 	}

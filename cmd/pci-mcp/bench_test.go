@@ -32,6 +32,8 @@ import (
 	"time"
 
 	"github.com/tiktoken-go/tokenizer"
+
+	"github.com/pci-mcp/pci-mcp/tools"
 )
 
 var (
@@ -186,12 +188,24 @@ func TestFakeUpstreamProcess(t *testing.T) {
 }
 
 // benchEnv configures both providers against the fake, and nothing else.
+// HOME is set as a user's session sets it: pci-mcp looks there for the
+// approvers file when PCI_MCP_APPROVERS_FILE is not set.
 func benchEnv(fakeURL string) []string {
 	return []string{
 		"QUALYS_USERNAME=" + benchQualysUser, "QUALYS_PASSWORD=" + benchQualysPassword, "QUALYS_PCI_URL=" + fakeURL,
 		"HALO_API_KEY=" + benchHaloKey, "HALO_API_URL=" + fakeURL + "/api/v1",
+		"HOME=" + benchHome,
 	}
 }
+
+// benchHome is an empty home directory for the measured processes.
+var benchHome = func() string {
+	dir, err := os.MkdirTemp("", "pci-mcp-bench-home")
+	if err != nil {
+		panic(err)
+	}
+	return dir
+}()
 
 // stdioPeer is a minimal MCP client on the binary's stdin and stdout: one
 // request at a time, lines in and out, so the client adds next to nothing to
@@ -379,58 +393,99 @@ func ms(d time.Duration) string { return fmt.Sprintf("%.3f ms", float64(d)/float
 
 func mib(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
 
+// coldStart starts bin once with env and times process start → initialize
+// result and → first tools/list result over stdio; it returns the list and
+// the process's resident memory after it.
+func coldStart(bin string, env []string) (toInit, toList time.Duration, list []byte, rss, hwm int64, err error) {
+	start := time.Now()
+	p, err := startPeer(bin, env)
+	if err != nil {
+		return
+	}
+	defer func() {
+		if cerr := p.close(); err == nil && cerr != nil {
+			err = fmt.Errorf("%s exited: %w", bin, cerr)
+		}
+	}()
+	id, err := p.send("initialize", initializeParams)
+	if err != nil {
+		return
+	}
+	_, initAt, err := p.await(id)
+	if err != nil {
+		return
+	}
+	if err = p.notify("notifications/initialized"); err != nil {
+		return
+	}
+	if id, err = p.send("tools/list", "{}"); err != nil {
+		return
+	}
+	list, listAt, err := p.await(id)
+	if err != nil {
+		return
+	}
+	rss, err = procStatus(p.cmd.Process.Pid, "VmRSS")
+	if err != nil {
+		return
+	}
+	hwm, err = procStatus(p.cmd.Process.Pid, "VmHWM")
+	return initAt.Sub(start), listAt.Sub(start), list, rss, hwm, err
+}
+
+// benchBaseline is mcp-go's own examples/everything at the version go.mod
+// requires, built by .ci/bench: the reference pci-mcp's start-up is held to.
+var benchBaseline = flag.String("bench.baseline", "", "mcp-go's examples/everything binary, started in turn with pci-mcp for the start-up ratio")
+
 // TestBenchColdStart times process start → initialize result and → first
-// tools/list result over stdio, with both providers configured.
+// tools/list result over stdio, with both providers configured. With
+// -bench.baseline, mcp-go's examples/everything is started in turn with
+// each run, so both see the same machine and the ratio holds on any one.
 func TestBenchColdStart(t *testing.T) {
 	bin := binary(t)
 	fake := fakeProviders(t)
 	env := benchEnv(fake.URL)
 	runs := *benchStarts
-	var toInit, toList durations
+	var toInit, toList, baseInit, baseList durations
 	var rss, hwm []int64
+	loadBefore := loadAverage()
 	for i := 0; i < runs+1; i++ {
-		start := time.Now()
-		p, err := startPeer(bin, env)
+		// The first run of each warms the page cache; the order alternates
+		// so neither always runs right after the other.
+		if *benchBaseline != "" && i%2 == 1 {
+			bi, bl, _, _, _, err := coldStart(*benchBaseline, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i > 0 {
+				baseInit, baseList = append(baseInit, bi), append(baseList, bl)
+			}
+		}
+		ti, tl, list, r, h, err := coldStart(bin, env)
 		if err != nil {
 			t.Fatal(err)
-		}
-		id, err := p.send("initialize", initializeParams)
-		if err != nil {
-			t.Fatal(err)
-		}
-		_, initAt, err := p.await(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := p.notify("notifications/initialized"); err != nil {
-			t.Fatal(err)
-		}
-		if id, err = p.send("tools/list", "{}"); err != nil {
-			t.Fatal(err)
-		}
-		list, listAt, err := p.await(id)
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err1 := procStatus(p.cmd.Process.Pid, "VmRSS")
-		h, err2 := procStatus(p.cmd.Process.Pid, "VmHWM")
-		if err := p.close(); err != nil {
-			t.Fatalf("pci-mcp exited: %v", err)
-		}
-		if err1 != nil || err2 != nil {
-			t.Fatal(err1, err2)
 		}
 		if !bytes.Contains(list, []byte(`"halo_pci_summary"`)) || !bytes.Contains(list, []byte(`"qualys_get_scan"`)) {
 			t.Fatalf("tools/list lacks a provider's tools: %.200s", list)
 		}
-		if i == 0 {
-			continue // the first run warms the page cache
+		if *benchBaseline != "" && i%2 == 0 {
+			bi, bl, _, _, _, err := coldStart(*benchBaseline, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if i > 0 {
+				baseInit, baseList = append(baseInit, bi), append(baseList, bl)
+			}
 		}
-		toInit = append(toInit, initAt.Sub(start))
-		toList = append(toList, listAt.Sub(start))
+		if i == 0 {
+			continue
+		}
+		toInit = append(toInit, ti)
+		toList = append(toList, tl)
 		rss = append(rss, r)
 		hwm = append(hwm, h)
 	}
+	loadAfter := loadAverage()
 	slices.Sort(rss)
 	slices.Sort(hwm)
 
@@ -446,7 +501,17 @@ func TestBenchColdStart(t *testing.T) {
 	}
 	inits, initTotal := initTrace(t, bin)
 
-	report(t, "### 1. Cold start over stdio (%d runs, both providers configured)\n\n"+
+	if *benchBaseline != "" {
+		report(t, "### 1. Cold start over stdio against mcp-go's examples/everything (%d runs each, interleaved)\n\n"+
+			"| from process start to | pci-mcp median | `examples/everything` median (same mcp-go) | ratio of medians |\n|---|---|---|---|\n"+
+			"| `initialize` result | %s | %s | **%.2f×** |\n"+
+			"| first `tools/list` result | %s | %s | **%.2f×** |\n\n"+
+			"Load average of the machine (1, 5, 15 min) before the runs: %s; after: %s.\n\n",
+			runs, ms(toInit.median()), ms(baseInit.median()), float64(toInit.median())/float64(baseInit.median()),
+			ms(toList.median()), ms(baseList.median()), float64(toList.median())/float64(baseList.median()),
+			loadBefore, loadAfter)
+	}
+	report(t, "### 1b. Cold start over stdio: spread, `pci-mcp version`, package inits, memory (%d runs, both providers configured)\n\n"+
 		"| from process start to | median | min | max |\n|---|---|---|---|\n"+
 		"| `initialize` result | %s | %s | %s |\n"+
 		"| first `tools/list` result | %s | %s | %s |\n"+
@@ -458,6 +523,16 @@ func TestBenchColdStart(t *testing.T) {
 		ms(version.median()), ms(version.min()), ms(version.max()),
 		ms(initTotal), strings.Join(inits, ", "),
 		mib(rss[len(rss)/2]), mib(hwm[len(hwm)/2]))
+}
+
+// loadAverage is the machine's load average, as /proc/loadavg gives it.
+func loadAverage() string {
+	data, err := os.ReadFile("/proc/loadavg")
+	if err != nil {
+		return "unknown"
+	}
+	f := strings.Fields(string(data))
+	return strings.Join(f[:min(3, len(f))], " ")
 }
 
 // initTrace runs `pci-mcp version` with the runtime's init trace and
@@ -542,10 +617,11 @@ func TestBenchContextCost(t *testing.T) {
 		return n
 	}
 	type row struct {
-		name          string
-		bytes, tokens int
+		name                          string
+		visible, visibleTokens, whole int
 	}
 	var rows []row
+	visibleTotal, visibleTokens := 0, 0
 	for _, raw := range list.Tools {
 		var tool struct {
 			Name string `json:"name"`
@@ -553,19 +629,32 @@ func TestBenchContextCost(t *testing.T) {
 		if err := json.Unmarshal(raw, &tool); err != nil {
 			t.Fatal(err)
 		}
-		rows = append(rows, row{tool.Name, len(raw), count(raw)})
+		visible, err := tools.ModelVisible(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := row{tool.Name, len(visible), count(visible), len(raw)}
+		visibleTotal += r.visible
+		visibleTokens += r.visibleTokens
+		rows = append(rows, r)
 	}
-	slices.SortStableFunc(rows, func(a, b row) int { return b.bytes - a.bytes })
+	slices.SortStableFunc(rows, func(a, b row) int { return b.visible - a.visible })
 	var b strings.Builder
 	fmt.Fprintf(&b, "### 2. Context cost of `tools/list` (%d tools, both providers)\n\n", len(rows))
-	fmt.Fprintf(&b, "Tokens are counted with OpenAI's o200k_base BPE (github.com/tiktoken-go/tokenizer, vocabulary compiled in); "+
-		"Claude's tokenizer is not public, so treat them as approximate. Characters/4 is shown beside them.\n\n")
-	fmt.Fprintf(&b, "| | bytes | tokens (o200k_base) | bytes/4 |\n|---|---|---|---|\n")
-	fmt.Fprintf(&b, "| **whole `tools/list` result** | **%d** | **%d** | %d |\n", len(result), count(result), len(result)/4)
-	fmt.Fprintf(&b, "| *also read by most clients:* `initialize` instructions | %d | %d | %d |\n",
-		len(init.Instructions), count([]byte(init.Instructions)), len(init.Instructions)/4)
+	fmt.Fprintf(&b, "What a model reads of each tool is its name, title, description, input schema and annotations (*model-visible*); "+
+		"the output schema goes to the client's validation, not to the model. "+
+		"Tokens are counted with OpenAI's o200k_base BPE (github.com/tiktoken-go/tokenizer, vocabulary compiled in); "+
+		"Claude's tokenizer is not public, so treat them as approximate.\n\n")
+	fmt.Fprintf(&b, "| | bytes | tokens (o200k_base) | per tool |\n|---|---|---|---|\n")
+	fmt.Fprintf(&b, "| **model-visible, all tools** | **%d** | **%d** | **%.0f bytes** (budget: at most %d on average) |\n",
+		visibleTotal, visibleTokens, float64(visibleTotal)/float64(len(rows)), tools.ModelVisibleAverageMax)
+	fmt.Fprintf(&b, "| whole `tools/list` result, output schemas included | %d | %d | %.0f bytes |\n",
+		len(result), count(result), float64(len(result))/float64(len(rows)))
+	fmt.Fprintf(&b, "| *also read by most clients:* `initialize` instructions | %d | %d | |\n\n",
+		len(init.Instructions), count([]byte(init.Instructions)))
+	fmt.Fprintf(&b, "| tool | model-visible bytes | tokens | whole bytes |\n|---|---|---|---|\n")
 	for _, r := range rows {
-		fmt.Fprintf(&b, "| `%s` | %d | %d | %d |\n", r.name, r.bytes, r.tokens, r.bytes/4)
+		fmt.Fprintf(&b, "| `%s` | %d | %d | %d |\n", r.name, r.visible, r.visibleTokens, r.whole)
 	}
 	b.WriteString("\n")
 	report(t, "%s", b.String())

@@ -195,7 +195,11 @@ func connect(ctx context.Context, cfg *config, opts callOptions, getenv func(str
 		}
 		c = client.NewClient(t, clientOpts...)
 	} else {
-		a, err := newApp(cfg, stderr)
+		// This server's only client is the terminal: its answers are the
+		// operator's, and the audit trail says so.
+		own := *cfg
+		own.operatorAnswers = true
+		a, err := newApp(&own, stderr)
 		if err != nil {
 			return nil, nil, err
 		}

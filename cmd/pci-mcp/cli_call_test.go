@@ -166,12 +166,19 @@ func TestCallRefusesGuardedToolsWithoutATerminal(t *testing.T) {
 	assert.Contains(t, stdout, `"ip":"203.0.113.10","status":"Pass"`, "the host is still in scope")
 }
 
+// TestCallYesIsTheOperatorsConfirmation: --yes confirms as the operator,
+// and the result and the audit trail say so (not "elicitation", which is a
+// client's answer).
 func TestCallYesIsTheOperatorsConfirmation(t *testing.T) {
-	sim, getenv := qualysSim(t)
+	auditLog := filepath.Join(t.TempDir(), "audit.log")
+	sim, getenv := qualysSim(t, "PCI_MCP_AUDIT_LOG", auditLog)
 	code, stdout, stderr := runCall(t, getenv, "", "--yes", "qualys_remove_hosts", `{"hosts": ["203.0.113.10"]}`)
 	require.Equal(t, exitOK, code, stderr)
 	assert.Contains(t, stdout, `"status":"done"`)
-	assert.Contains(t, stdout, `"confirmed_by":"elicitation"`)
+	assert.Contains(t, stdout, `"confirmed_by":"operator"`)
+	trail, err := os.ReadFile(auditLog)
+	require.NoError(t, err)
+	assert.Contains(t, string(trail), `"confirmation":"operator","outcome":"done"`)
 	assert.Contains(t, stdout, "1 IP removed successfully")
 	assert.Contains(t, stderr, "ACCOUNT default (Qualys user sandbox-merchant)\nRemove 1 host from PCI scope\n  1. 203.0.113.10", "the preview is shown")
 	assert.Contains(t, stderr, "Confirmed with --yes.")

@@ -42,9 +42,12 @@ type config struct {
 	accountsFile string
 	stateKey     string
 	auditLog     string
-	storeURL     string
-	oauth        oauthSettings
-	metricsAddr  string
+	// operatorAnswers is set by `pci-mcp call` for the server it builds in
+	// process: its only client is the operator's terminal.
+	operatorAnswers bool
+	storeURL        string
+	oauth           oauthSettings
+	metricsAddr     string
 }
 
 // upstreamSettings tune the HTTP layer shared by both providers.

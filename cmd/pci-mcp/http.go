@@ -188,7 +188,7 @@ func listenHTTP(ctx context.Context, cfg *config) (net.Listener, error) {
 func serveHTTP(ctx context.Context, a *app, ln net.Listener, stderr io.Writer, program string) error {
 	cfg := a.cfg
 	hooks, _ := ctx.Value(httpTestHooksKey{}).(*httpTestHooks)
-	gate, err := newSessionGate(cfg.stateKey, cfg.http.maxSessions)
+	gate, err := newSessionGate(cfg.stateKey, cfg.http.maxSessions, a.store)
 	if err != nil {
 		_ = ln.Close()
 		return err

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"mime"
@@ -10,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	"github.com/mark3labs/mcp-go/server"
@@ -140,14 +143,41 @@ func (l *liveSessions) end(id string) {
 type sessionGate struct {
 	ids  *guard.Sessions
 	live *liveSessions
+	// ended marks the sessions their clients ended (DELETE), in the shared
+	// store when there is one, so every replica answers 404 for them.
+	ended guard.Store
 }
 
-func newSessionGate(stateKey string, maxSessions int) (*sessionGate, error) {
+// endedFor is how long a session its client ended stays refused. Ids carry
+// no age, so the mark cannot last "for ever"; a day outlives any client
+// still holding the id by mistake.
+const endedFor = 24 * time.Hour
+
+// newSessionGate builds the gate; store is the shared store, nil for this
+// process's memory.
+func newSessionGate(stateKey string, maxSessions int, store guard.Store) (*sessionGate, error) {
 	ids, err := guard.NewSessions([]byte(stateKey))
 	if err != nil {
 		return nil, err
 	}
-	return &sessionGate{ids: ids, live: newLiveSessions(maxSessions)}, nil
+	if store == nil {
+		store = guard.NewMemoryStore(nil)
+	}
+	return &sessionGate{ids: ids, live: newLiveSessions(maxSessions), ended: store}, nil
+}
+
+func endedKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return "session-ended:" + hex.EncodeToString(sum[:16])
+}
+
+// wasEnded reports whether the session's client ended it. A store that
+// cannot answer does not stop the session: ending is the client's own
+// housekeeping, not a confirmation, and the guard checks the store itself
+// (failing closed) before anything destructive.
+func (g *sessionGate) wasEnded(ctx context.Context, id string) bool {
+	_, err := g.ended.Get(ctx, endedKey(id))
+	return err == nil
 }
 
 // opening carries an initialize's declaration and admission from the gate
@@ -195,6 +225,10 @@ func (g *sessionGate) streamable(next http.Handler) http.Handler {
 		session, err := g.ids.Verify(sid, principal)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusNotFound)
+			return
+		}
+		if g.wasEnded(ctx, sid) {
+			http.Error(w, "this session was ended by its client (DELETE); initialize a new session", http.StatusNotFound)
 			return
 		}
 		req.Session = session
@@ -263,7 +297,14 @@ func (m requestSessions) Validate(sessionID string) (isTerminated bool, err erro
 }
 
 // Terminate forgets the session's place; mcp-go drops its memory of it.
+// When the client ended it (a DELETE, not the idle sweeper), the id is
+// refused from then on, as the specification requires of an ended session.
 func (m requestSessions) Terminate(sessionID string) (isNotAllowed bool, err error) {
+	if m.r != nil {
+		if err := m.gate.ended.Put(m.r.Context(), endedKey(sessionID), []byte{1}, time.Now().Add(endedFor)); err != nil {
+			return false, fmt.Errorf("recording the end of the session: %w", err)
+		}
+	}
 	m.gate.live.end(sessionID)
 	return false, nil
 }

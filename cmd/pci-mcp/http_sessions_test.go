@@ -303,7 +303,8 @@ func TestHTTPKeepsNoOversizedClientValues(t *testing.T) {
 }
 
 // TestHTTPSessionLimit: with PCI_MCP_MAX_SESSIONS=2, a third session gets
-// 503 with Retry-After until one of the two ends.
+// 503 with Retry-After until one of the two ends; an ended session's id is
+// refused after.
 func TestHTTPSessionLimit(t *testing.T) {
 	t.Run("http", func(t *testing.T) {
 		s := startServer(t, serverEnv(newFakeQualys(t), "PCI_MCP_MAX_SESSIONS", "2"), "--transport", "http")
@@ -320,6 +321,12 @@ func TestHTTPSessionLimit(t *testing.T) {
 		res = s.do(t, rawRequest{method: "DELETE", path: "/mcp", header: h})
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		s.openSession(t, markerAuthToken, `{}`)
+
+		// A session its client ended is unknown from then on.
+		res = s.post(t, markerAuthToken, listToolsBody, map[string]string{"Mcp-Session-Id": first})
+		body, _ = io.ReadAll(res.Body)
+		assert.Equal(t, http.StatusNotFound, res.StatusCode, string(body))
+		assert.Contains(t, string(body), "ended by its client")
 	})
 	t.Run("sse", func(t *testing.T) {
 		s := startServer(t, serverEnv(newFakeQualys(t), "PCI_MCP_MAX_SESSIONS", "2"), "--transport", "sse")

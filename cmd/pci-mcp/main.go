@@ -27,6 +27,7 @@ func main() {
 	// A client that closes our stderr while we log must not kill the server
 	// with SIGPIPE; the write fails and serving goes on.
 	signal.Ignore(syscall.SIGPIPE)
+	relaxGCDuringStartup(os.Getenv)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))

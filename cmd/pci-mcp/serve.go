@@ -45,6 +45,7 @@ func (c *cli) serve(ctx context.Context, cfg *config) error {
 		}
 		return serveStdio(ctx, a, c.stdin, c.stdout)
 	case "http", "sse":
+		endStartupGC() // a long-lived server under load from its first moments
 		return serveHTTP(ctx, a, ln, c.stderr, c.program)
 	}
 	return usageError("--transport %s is not available", cfg.transport)

@@ -246,6 +246,7 @@ func (c *Client) send(ctx context.Context, r Request) ([]byte, error) {
 
 	for attempt := 1; ; attempt++ {
 		res := c.attempt(ctx, r, target, payload)
+		noteAnswer(ctx, r, res.status)
 		// Checked first: the arguments would be built, and allocated, on
 		// every call even with debug logging off.
 		if c.log.Enabled(ctx, slog.LevelDebug) {
