@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -334,6 +335,7 @@ func TestCluster(t *testing.T) {
 		var started sync.WaitGroup
 		var mu sync.Mutex
 		completed := 0
+		var retried atomic.Int32
 		connect := func(r *replica) *client.Client {
 			return connectStreamable(t, r.url, alice, mcp.LATEST_PROTOCOL_VERSION, nil)
 		}
@@ -366,6 +368,7 @@ func TestCluster(t *testing.T) {
 					confirmOn := replicas[rng.IntN(2)]
 					res, err := callE(clients[confirmOn.name], "qualys_remove_hosts", withToken(hostArgs(host), token))
 					if err != nil {
+						retried.Add(1)
 						// The replica died with the call, or before it: the
 						// client retries through the one left, as a client
 						// behind a load balancer would. B executes it only if A
@@ -417,7 +420,7 @@ func TestCluster(t *testing.T) {
 				assert.Zero(t, n, "%s refused (%s): nothing sent", r.host, r.status)
 			}
 		}
-		t.Logf("%d flows: %d done, %d outcome unknown (A killed with them in flight)", flows, done, unknown)
+		t.Logf("%d flows: %d done, %d outcome unknown; %d confirmations cut off by A's death and retried on B", flows, done, unknown, retried.Load())
 		assert.Positive(t, done)
 
 		// B serves on, and a token A issued before it died, once used,
@@ -536,4 +539,45 @@ func TestClusterGracefulShutdown(t *testing.T) {
 	replay := callTool(t, connectStreamable(t, b.url, alice, mcp.LATEST_PROTOCOL_VERSION, nil), "qualys_remove_hosts", withToken(hostArgs(host), token))
 	assert.True(t, replay.IsError)
 	assert.Equal(t, 1, fake.removals(host), "once, across the shutdown")
+}
+
+// TestClusterShutdownTimeoutRecordsOutcomeUnknown: when the shutdown
+// timeout passes with a confirmed call still waiting on Qualys, the call is
+// cut off and recorded as outcome_unknown (it may have happened); its token
+// stays used, so no other replica runs it again.
+func TestClusterShutdownTimeoutRecordsOutcomeUnknown(t *testing.T) {
+	bin := buildPCIMCP(t)
+	redis := redistest.Start(t)
+	iss := oauthtest.Start(t)
+	fake := newLoggedQualys(t, 6*time.Second)
+	audit := filepath.Join(t.TempDir(), "audit-a.jsonl")
+	a := startReplica(t, bin, "A", clusterEnv(fake, redis, iss, envAuditLog+"="+audit), "--confirm", "token", "--shutdown-timeout", "1s")
+	b := startReplica(t, bin, "B", clusterEnv(fake, redis, iss), "--confirm", "token")
+	alice := mint(t, iss, "alice", allScopes)
+	host := "198.51.100.70"
+
+	ca := connectStreamable(t, a.url, alice, mcp.LATEST_PROTOCOL_VERSION, nil)
+	first := callTool(t, ca, "qualys_remove_hosts", hostArgs(host))
+	token, _ := structuredOf(t, first)["confirmation_token"].(string)
+	require.NotEmpty(t, token)
+	go func() { _, _ = callE(ca, "qualys_remove_hosts", withToken(hostArgs(host), token)) }()
+	require.Eventually(t, func() bool { return fake.removals(host) == 1 }, 30*time.Second, 10*time.Millisecond, "the DELETE is in flight")
+	require.NoError(t, a.cmd.Process.Signal(syscall.SIGTERM))
+	select {
+	case <-a.exited:
+	case <-time.After(30 * time.Second):
+		t.Fatal("A did not exit after its shutdown timeout")
+	}
+
+	var outcomes []string
+	for _, l := range auditLines(t, audit) {
+		if l["tool"] == "qualys_remove_hosts" {
+			outcomes = append(outcomes, fmt.Sprint(l["outcome"]))
+		}
+	}
+	assert.Equal(t, []string{"confirmation_required", "outcome_unknown"}, outcomes, "the cut-off call is on the audit trail as outcome_unknown")
+	replay := callTool(t, connectStreamable(t, b.url, alice, mcp.LATEST_PROTOCOL_VERSION, nil), "qualys_remove_hosts", withToken(hostArgs(host), token))
+	assert.True(t, replay.IsError, "the token stays used: B does not run it again")
+	assert.Contains(t, resultText(replay), "already used")
+	assert.Equal(t, 1, fake.removals(host))
 }

@@ -50,6 +50,10 @@ import (
 // by one process, so a balancer must keep a client on one replica. Its
 // session ids are minted and bound the same way.
 
+// cancelledCallsSettle bounds the wait, after the shutdown timeout, for
+// cancelled calls to record their outcome.
+const cancelledCallsSettle = 5 * time.Second
+
 const (
 	// sessionIdleTTL is how long a Streamable HTTP session's in-memory state
 	// (client info, log level) outlives its last request, and holds a place
@@ -250,6 +254,13 @@ func serveHTTP(ctx context.Context, a *app, ln net.Listener, stderr io.Writer, p
 	}
 	if err := calls.wait(grace); err != nil {
 		a.log.Warn("shutdown timeout passed with calls in flight; cancelling them", "in_flight", calls.inFlight())
+		endStreams()
+		// A cancelled call returns at once, but must still write its audit
+		// line (outcome_unknown: it may have happened) before the process
+		// exits; give it a moment.
+		settle, endSettle := context.WithTimeout(context.Background(), cancelledCallsSettle)
+		_ = calls.wait(settle)
+		endSettle()
 	}
 	endStreams()
 	t.close()
