@@ -126,6 +126,18 @@ func approvalRoute[Out any, P previewer](q confirmation, id string, preview P, e
 		return redeem(params.RequestState)
 	}
 
+	if q.signature != "" {
+		// Only the signer may approve an attestation: without an approver of
+		// that name nobody ever could, so the link would lead nowhere.
+		signer, err := d.Approvals.Approvers().Find(q.signature)
+		if err != nil {
+			return fail(fmt.Errorf("the approvers could not be read: %w", err))
+		}
+		if signer == nil {
+			return fail(fmt.Errorf("no approver named %s is enrolled, and only the person who signs may approve an attestation; "+
+				"enrol them with `pci-mcp approvers add %q`, or attest in the name of an enrolled approver", q.signature, q.signature))
+		}
+	}
 	raw, err := json.Marshal(preview)
 	if err != nil {
 		return fail(err)

@@ -265,6 +265,40 @@ func TestApprovalOfAnAttestationBySomeoneElse(t *testing.T) {
 	assert.Equal(t, 1, attests())
 }
 
+// TestApprovalOfAnAttestationByNoEnrolledSigner: only the signer may approve
+// an attestation, so when no approver of that name is enrolled nobody ever
+// could: the call is refused at once, naming the signer, with no approval
+// left pending and nothing sent.
+func TestApprovalOfAnAttestationByNoEnrolledSigner(t *testing.T) {
+	a := newApprovals(t, &fakeClock{now: time.Now()})
+	env := newHaloEnv(t, haloEnvOptions{serve: func(t *testing.T, hc *halo.Client) *server.MCPServer {
+		srv, _, err := NewServer(Options{Version: "test", Halo: hc, Redactor: hc.Redactor(),
+			Confirm: ConfirmPolicies{Default: ConfirmAuto, Attest: ConfirmApproval}, Approvals: a.svc,
+			ServerOptions: []server.ServerOption{server.WithOutputSchemaValidation()}})
+		require.NoError(t, err)
+		return srv
+	}})
+	env.clock.Advance(haloScanDelay)
+	var start haloStartResult
+	env.ok(t, "halo_pci_start_attestation", "", &start)
+	in := completeAttest()
+	in.AttestationID = start.AttestationID
+	in.AttestPersonName = "Mallory Jones"
+	data, err := json.Marshal(in)
+	require.NoError(t, err)
+
+	res := env.call(t, "halo_pci_attest", string(data))
+	require.True(t, res.IsError, allText(res))
+	assert.Contains(t, allText(res), "no approver named Mallory Jones is enrolled")
+	assert.Contains(t, allText(res), "Nothing was sent to Halo Security.")
+	pending, err := a.svc.Pending(context.Background())
+	require.NoError(t, err)
+	assert.Empty(t, pending, "no approval that nobody could give")
+	for _, c := range env.upstreamCalls() {
+		assert.False(t, strings.HasPrefix(c, "POST pci/attest.json"), c)
+	}
+}
+
 func TestConfirmPolicies(t *testing.T) {
 	t.Run("deny leaves destructive tools out", func(t *testing.T) {
 		env := newTestEnv(t, func(o *Options) { o.Confirm = ConfirmPolicies{Default: ConfirmDeny} })
