@@ -226,8 +226,10 @@ func TestApprovalCodeIsAcceptedOnce(t *testing.T) {
 }
 
 // TestApprovalOfAnAttestationBySomeoneElse: the signer must approve.
-func TestApprovalOfAnAttestationBySomeoneElse(t *testing.T) {
-	a := newApprovals(t, &fakeClock{now: time.Now()})
+// startAttestationForApproval serves Halo with attestations (only) on the
+// approval route and starts an attestation that nothing blocks.
+func startAttestationForApproval(t *testing.T, a *approvals) (*haloEnv, haloStartResult) {
+	t.Helper()
 	env := newHaloEnv(t, haloEnvOptions{serve: func(t *testing.T, hc *halo.Client) *server.MCPServer {
 		srv, _, err := NewServer(Options{Version: "test", Halo: hc, Redactor: hc.Redactor(),
 			Confirm: ConfirmPolicies{Default: ConfirmAuto, Attest: ConfirmApproval}, Approvals: a.svc,
@@ -238,6 +240,12 @@ func TestApprovalOfAnAttestationBySomeoneElse(t *testing.T) {
 	env.clock.Advance(haloScanDelay)
 	var start haloStartResult
 	env.ok(t, "halo_pci_start_attestation", "", &start)
+	return env, start
+}
+
+func TestApprovalOfAnAttestationBySomeoneElse(t *testing.T) {
+	a := newApprovals(t, &fakeClock{now: time.Now()})
+	env, start := startAttestationForApproval(t, a)
 	args := attestArgs(t, start.AttestationID)
 	first := env.call(t, "halo_pci_attest", args)
 	require.False(t, first.IsError, allText(first))
@@ -271,16 +279,7 @@ func TestApprovalOfAnAttestationBySomeoneElse(t *testing.T) {
 // left pending and nothing sent.
 func TestApprovalOfAnAttestationByNoEnrolledSigner(t *testing.T) {
 	a := newApprovals(t, &fakeClock{now: time.Now()})
-	env := newHaloEnv(t, haloEnvOptions{serve: func(t *testing.T, hc *halo.Client) *server.MCPServer {
-		srv, _, err := NewServer(Options{Version: "test", Halo: hc, Redactor: hc.Redactor(),
-			Confirm: ConfirmPolicies{Default: ConfirmAuto, Attest: ConfirmApproval}, Approvals: a.svc,
-			ServerOptions: []server.ServerOption{server.WithOutputSchemaValidation()}})
-		require.NoError(t, err)
-		return srv
-	}})
-	env.clock.Advance(haloScanDelay)
-	var start haloStartResult
-	env.ok(t, "halo_pci_start_attestation", "", &start)
+	env, start := startAttestationForApproval(t, a)
 	in := completeAttest()
 	in.AttestationID = start.AttestationID
 	in.AttestPersonName = "Mallory Jones"
