@@ -21,7 +21,7 @@ test: ## vet, then every test with the race detector (includes the schema, READM
 	$(GO) test -count=1 -run Budget ./tools # allocation budgets: the race detector changes the counts
 
 schemas: ## regenerate schemas/, the README tool table and the README command-line reference
-	$(GO) test ./tools -run 'TestSchemaFiles|TestReadmeToolTable' -count=1 -update
+	$(GO) test ./tools -run 'TestSchemaFiles|TestTwoAccountSchemaFiles|TestReadmeToolTable' -count=1 -update
 	$(GO) test ./cmd/pci-mcp -run 'TestReadmeCommandLine' -count=1 -update
 
 RUN_ADDR ?= 127.0.0.1:8080

@@ -1,8 +1,12 @@
 package tools
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -343,4 +347,111 @@ func TestApprovalForOneAccountNeverActsOnAnother(t *testing.T) {
 		}
 	}
 	assert.Equal(t, 1, deletes, "the approved removal, on acme-us only")
+}
+
+// twoAccountCatalog is the catalog as served with two accounts on each
+// provider, as the snapshots in schemas/two-accounts/ and its budget
+// record it.
+func twoAccountCatalog(t *testing.T) ([]Tool, *server.MCPServer) {
+	t.Helper()
+	var accounts []Account
+	for _, name := range []string{"acme-us", "acme-eu"} {
+		qc, err := qualys.New(qualys.Config{BaseURL: "https://qualys.invalid", Username: name, Password: "p"})
+		require.NoError(t, err)
+		accounts = append(accounts, Account{Name: name, Qualys: qc})
+	}
+	for _, name := range []string{"acme", "acme-2"} {
+		hc, err := halo.New(halo.Config{BaseURL: "https://halo.invalid/api/v1", APIKey: "k"})
+		require.NoError(t, err)
+		accounts = append(accounts, Account{Name: name, Halo: hc})
+	}
+	srv, selected, err := NewServer(Options{Version: "test", Accounts: accounts})
+	require.NoError(t, err)
+	return selected, srv
+}
+
+const twoAccountSchemaDir = schemaDir + "/two-accounts"
+
+// TestTwoAccountSchemaFiles keeps schemas/two-accounts/ (every tool's
+// schemas when its provider has two accounts) in step, as TestSchemaFiles
+// does for one account. Regenerate with `make schemas`.
+func TestTwoAccountSchemaFiles(t *testing.T) {
+	selected, _ := twoAccountCatalog(t)
+	want := map[string][]byte{}
+	for _, tool := range selected {
+		want[tool.Name+".input.json"] = prettySchema(t, tool.InputSchema)
+		want[tool.Name+".output.json"] = prettySchema(t, tool.OutputSchema)
+	}
+	if *update {
+		require.NoError(t, os.RemoveAll(twoAccountSchemaDir))
+		require.NoError(t, os.MkdirAll(twoAccountSchemaDir, 0o755))
+		for name, data := range want {
+			require.NoError(t, os.WriteFile(filepath.Join(twoAccountSchemaDir, name), data, 0o644))
+		}
+	}
+	entries, err := os.ReadDir(twoAccountSchemaDir)
+	require.NoError(t, err, "run `make schemas`")
+	assert.Len(t, entries, len(want), "schemas/two-accounts/ holds exactly the catalog's files; run `make schemas`")
+	for name, data := range want {
+		got, err := os.ReadFile(filepath.Join(twoAccountSchemaDir, name))
+		if assert.NoError(t, err, "schemas/two-accounts/%s is missing; run `make schemas`", name) {
+			assert.Equal(t, string(data), string(got), "schemas/two-accounts/%s is stale; run `make schemas`", name)
+		}
+	}
+}
+
+const twoAccountBudgetFile = "../testdata/budgets/tools_list_two_accounts.json"
+
+// twoAccountBudget is what choosing among accounts may add to what a model
+// reads of each tool: the account argument, its enum and one sentence.
+const twoAccountBudget = 160
+
+// TestTwoAccountToolsListBudget: with two accounts per provider, what a
+// model reads of each tool grows by the account argument only, at most
+// twoAccountBudget bytes, and the whole list stays within the budget in
+// testdata/budgets/tools_list_two_accounts.json (rewritten, like the
+// one-account budget, by -update-budgets).
+func TestTwoAccountToolsListBudget(t *testing.T) {
+	_, srv := twoAccountCatalog(t)
+	res := srv.HandleMessage(context.Background(), json.RawMessage(`{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}`))
+	data, err := json.Marshal(res)
+	require.NoError(t, err)
+	var msg struct {
+		Result struct {
+			Tools []json.RawMessage `json:"tools"`
+		} `json:"result"`
+	}
+	require.NoError(t, json.Unmarshal(data, &msg))
+	_, single := measureToolsList(t)
+	visibleTotal := 0
+	for _, raw := range msg.Result.Tools {
+		var tool struct {
+			Name string `json:"name"`
+		}
+		require.NoError(t, json.Unmarshal(raw, &tool))
+		visible, err := ModelVisible(raw)
+		require.NoError(t, err)
+		visibleTotal += len(visible)
+		if grew := len(visible) - single[tool.Name].visible; grew > twoAccountBudget {
+			t.Errorf("%s: two accounts add %d bytes to what a model reads, over %d", tool.Name, grew, twoAccountBudget)
+		}
+	}
+	if *updateBudgets {
+		b := struct {
+			Note         string     `json:"note"`
+			ModelVisible byteBudget `json:"model_visible_total"`
+		}{"Bytes a model reads of tools/list with two accounts on each provider (tools/accounts_test.go); rewrite with: go test ./tools -run Budget -update-budgets",
+			byteBudget{visibleTotal, totalHeadroom(visibleTotal)}}
+		out, err := json.MarshalIndent(b, "", "  ")
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(twoAccountBudgetFile, append(out, '\n'), 0o644))
+	}
+	recorded, err := os.ReadFile(twoAccountBudgetFile)
+	require.NoError(t, err)
+	var budget struct {
+		ModelVisible byteBudget `json:"model_visible_total"`
+	}
+	require.NoError(t, json.Unmarshal(recorded, &budget))
+	t.Logf("two accounts per provider: a model reads %d bytes of tools/list (budget %d)", visibleTotal, budget.ModelVisible.Budget)
+	assert.LessOrEqual(t, visibleTotal, budget.ModelVisible.Budget, "what a model reads with two accounts per provider is over its budget; see %s", twoAccountBudgetFile)
 }
