@@ -474,6 +474,10 @@ func TestClusterApprovalAcrossReplicas(t *testing.T) {
 	id := out["approval_id"].(string)
 	assert.Zero(t, fake.removals(host))
 
+	// The pending approval is in the shared store: B's metrics count it too.
+	_, page := scrape(t, b.url+"/metrics", approverToken)
+	assert.Contains(t, page, "pci_mcp_pending_approvals 1")
+
 	viaB := b.url + "/approvals/" + id
 	assert.Equal(t, http.StatusUnauthorized, approveByAPI(t, viaB, "", "Alice Example", secret), "B's approval API needs an access token")
 	// Four eyes: dave asked, so neither dave's token nor dave's enrolment approves.
@@ -481,6 +485,8 @@ func TestClusterApprovalAcrossReplicas(t *testing.T) {
 	assert.Equal(t, http.StatusForbidden, approveByAPI(t, viaB, approverToken, "Dave Example", daveSecret), "the requester's own enrolment")
 	assert.Zero(t, fake.removals(host))
 	require.Equal(t, http.StatusOK, approveByAPI(t, viaB, approverToken, "Alice Example", secret))
+	_, page = scrape(t, a.url+"/metrics", approverToken)
+	assert.Contains(t, page, "pci_mcp_pending_approvals 0")
 
 	// Only the person who asked may use the approval.
 	bob := connectStreamable(t, b.url, mint(t, iss, "bob", allScopes), mcp.LATEST_PROTOCOL_VERSION, nil)
