@@ -32,9 +32,10 @@ The text of the result is printed on stdout (--json prints the whole
 CallToolResult); logs go to stderr. With --url, PCI_MCP_AUTH_TOKEN, when
 set, is sent as the bearer token the server asks for.
 
-Destructive tools (qualys_remove_*, halo_pci_attest) ask for confirmation:
-on a terminal, pci-mcp shows the preview of exactly what will be sent and
-asks y/N (and, for an attestation, asks you to type your name to sign).
+Destructive tools (qualys_remove_hosts, qualys_remove_virtual_hosts,
+halo_pci_attest, halo_acknowledge_host) ask for confirmation: on a
+terminal, pci-mcp shows the preview of exactly what will be sent and asks
+y/N (and, for an attestation, asks you to type your name to sign).
 Without a terminal the call is refused and nothing is sent, unless --yes
 is given: --yes is your own confirmation, as the operator, that you have
 read what the call will do and agree to it; for an attestation it signs

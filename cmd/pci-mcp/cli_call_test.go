@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/pci-mcp/pci-mcp/providers/qualys/qualyssim"
+	"github.com/pci-mcp/pci-mcp/tools"
 )
 
 // qualysSim starts a Qualys simulator with the demo merchant and returns it
@@ -412,4 +413,25 @@ func TestConfirmerStopsWaitingWhenCancelled(t *testing.T) {
 	}})
 	assert.ErrorIs(t, err, context.Canceled)
 	_ = blocked.Close()
+}
+
+// TestCallHelpNamesEveryDestructiveTool: the help of `pci-mcp call` and the
+// README say which tools ask for confirmation (and so need --yes without a
+// terminal); every destructive tool of the catalog must be among them.
+func TestCallHelpNamesEveryDestructiveTool(t *testing.T) {
+	code, stdout, stderr := runMain(t, env(), "call", "--help")
+	require.Equal(t, exitOK, code, stderr)
+	readme, err := os.ReadFile(readmePath)
+	require.NoError(t, err)
+	i := strings.Index(string(readme), "A destructive tool (")
+	require.GreaterOrEqual(t, i, 0, "README.md: the sentence listing the destructive tools")
+	readmeList, _, _ := strings.Cut(string(readme)[i:], ")")
+	helpList, _, _ := strings.Cut(stdout[strings.Index(stdout, "Destructive tools ("):], ")")
+	for _, tool := range tools.Catalog() {
+		if !tool.Destructive() {
+			continue
+		}
+		assert.Contains(t, helpList, tool.Name, "pci-mcp call --help")
+		assert.Contains(t, readmeList, "`"+tool.Name+"`", "README.md")
+	}
 }
