@@ -455,3 +455,42 @@ func TestTwoAccountToolsListBudget(t *testing.T) {
 	t.Logf("two accounts per provider: a model reads %d bytes of tools/list (budget %d)", visibleTotal, budget.ModelVisible.Budget)
 	assert.LessOrEqual(t, visibleTotal, budget.ModelVisible.Budget, "what a model reads with two accounts per provider is over its budget; see %s", twoAccountBudgetFile)
 }
+
+// TestEachAccountHasItsOwnConcurrencyLimit: with one request in flight
+// allowed per account, a call to acme-us that hangs upstream does not hold
+// up acme-eu.
+func TestEachAccountHasItsOwnConcurrencyLimit(t *testing.T) {
+	arrived, release := make(chan struct{}), make(chan struct{})
+	hanging := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		arrived <- struct{}{}
+		<-release
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"responseApiVersion":"V1","data":{"totalCount":0,"fetchRange":"0-0","scanInfoList":[]}}`))
+	}))
+	t.Cleanup(hanging.Close)
+	t.Cleanup(func() { close(release) })
+	eu := qualysMerchant(t, "acme-eu", true)
+	one := upstream.Settings{MaxAttempts: 1, Concurrency: 1}
+	us, err := qualys.New(qualys.Config{BaseURL: hanging.URL, Username: "u", Password: "p", Settings: one})
+	require.NoError(t, err)
+	euClient, err := qualys.New(qualys.Config{BaseURL: eu.url, Username: eu.user, Password: eu.password, Settings: one})
+	require.NoError(t, err)
+	srv, _, err := NewServer(Options{Version: "test", Accounts: []Account{{Name: "acme-us", Qualys: us}, {Name: "acme-eu", Qualys: euClient}}})
+	require.NoError(t, err)
+	c := connect(t, srv)
+
+	go func() { _ = callToolNoCheck(c, "qualys_list_scans", `{"account":"acme-us"}`) }()
+	<-arrived // acme-us's one slot is taken, and stays taken
+	res := callTool(t, c, "qualys_list_scans", `{"account":"acme-eu"}`)
+	require.False(t, res.IsError, allText(res))
+	assert.Equal(t, "acme-eu", structured(t, res)["account"])
+}
+
+// callToolNoCheck calls a tool from a goroutine, where require may not.
+func callToolNoCheck(c *client.Client, name, args string) error {
+	var req mcp.CallToolRequest
+	req.Params.Name = name
+	req.Params.Arguments = json.RawMessage(args)
+	_, err := c.CallTool(context.Background(), req)
+	return err
+}

@@ -33,9 +33,14 @@ type approvalSettings struct {
 	// approversFile is the approvers file's path (resolved from the
 	// environment, $XDG_CONFIG_HOME or ~/.config).
 	approversFile string
-	addr          string
-	baseURL       string
-	webhook       string
+	// approversFileErr is why no path could be resolved (no HOME, no
+	// XDG_CONFIG_HOME, no PCI_MCP_APPROVERS_FILE). It matters only when a
+	// policy asks for approval: a client that launches pci-mcp with a bare
+	// environment must still be able to start it.
+	approversFileErr error
+	addr             string
+	baseURL          string
+	webhook          string
 }
 
 // confirmUsage describes the policies once, for --confirm and --confirm-attest.
@@ -52,11 +57,7 @@ func (c *config) approvalEnv(getenv func(string) string) error {
 	c.approval.addr = orDefault(getenv(envApprovalAddr), "127.0.0.1:0")
 	c.approval.baseURL = getenv(envApprovalURL)
 	c.approval.webhook = getenv(envApprovalWebhook)
-	path, err := approval.DefaultApproversPath(getenv)
-	if err != nil {
-		return usageError("%v", err)
-	}
-	c.approval.approversFile = path
+	c.approval.approversFile, c.approval.approversFileErr = approval.DefaultApproversPath(getenv)
 	return nil
 }
 
@@ -109,6 +110,9 @@ func usesApproval(p tools.ConfirmPolicies) bool {
 func newApprovals(cfg *config, policies tools.ConfirmPolicies, store guard.Store, log *slog.Logger) (*approval.Service, error) {
 	if !usesApproval(policies) {
 		return nil, nil
+	}
+	if cfg.approval.approversFileErr != nil {
+		return nil, usageError("%v", cfg.approval.approversFileErr)
 	}
 	file, err := approval.OpenApprovers(cfg.approval.approversFile)
 	if err != nil {

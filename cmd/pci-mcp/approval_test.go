@@ -188,3 +188,17 @@ func TestApprovalAcrossReplicas(t *testing.T) {
 	assert.Contains(t, resultText(replay), "already used")
 	assert.Equal(t, 1, fake.count("DELETE /pci/asset/delete"), "exactly once across both replicas")
 }
+
+// TestStartsWithoutAHomeDirectory: clients launch servers with a bare
+// environment; without HOME the approvers file has no default path, which
+// matters only when a policy asks for approval.
+func TestStartsWithoutAHomeDirectory(t *testing.T) {
+	t.Setenv("HOME", "")
+	fake := newFakeQualys(t)
+	code, _, stderr := runMain(t, serverEnv(fake))
+	assert.Equal(t, 0, code, stderr)
+
+	code, _, stderr = runMain(t, serverEnv(fake), "--confirm", "approval")
+	assert.Equal(t, 2, code, stderr)
+	assert.Contains(t, stderr, "PCI_MCP_APPROVERS_FILE is not set and there is no home directory")
+}
