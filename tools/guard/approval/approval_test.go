@@ -423,3 +423,24 @@ func TestPageShowsTheWholeAttestation(t *testing.T) {
 	}
 	assert.NotContains(t, html, "<script>alert")
 }
+
+// TestPageWarnsOfHostsNotInScope: the page shows the preview's warning that
+// some hosts are not in PCI scope now, as the tool result and the terminal
+// do, next to the list of what will be sent.
+func TestPageWarnsOfHostsNotInScope(t *testing.T) {
+	f := newFixture(t)
+	preview := `{"provider":"Qualys","account":"merchant-1","action":"remove 2 hosts from PCI scope","items":["203.0.113.5","198.51.100.0-198.51.100.3 (4 addresses)"],"not_in_scope":["198.51.100.0-198.51.100.3"],"notice":"n"}`
+	a, err := f.svc.Request(context.Background(), Request{Tool: "qualys_remove_hosts", Provider: "qualys", Account: "merchant-1",
+		Digest: "d2", Preview: json.RawMessage(preview), PreviewText: "Remove 2 hosts"})
+	require.NoError(t, err)
+	resp, err := http.Get(f.srv.URL + "/approvals/" + a.ID)
+	require.NoError(t, err)
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	require.Equal(t, 200, resp.StatusCode)
+	html := string(page)
+	_, afterItems, ok := strings.Cut(html, `id="items"`)
+	require.True(t, ok)
+	warning, _, _ := strings.Cut(afterItems, "</section>")
+	assert.Contains(t, warning, "Not in PCI scope now (removing it changes nothing): 198.51.100.0-198.51.100.3")
+}

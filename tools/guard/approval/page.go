@@ -65,10 +65,13 @@ func securityHeaders(next http.Handler) http.Handler {
 // previewView is the preview's JSON as the page shows it: the fields of
 // both kinds of preview (hosts; an attestation's statement).
 type previewView struct {
-	Provider    string   `json:"provider"`
-	Account     string   `json:"account"`
-	Action      string   `json:"action"`
-	Items       []string `json:"items"`
+	Provider string   `json:"provider"`
+	Account  string   `json:"account"`
+	Action   string   `json:"action"`
+	Items    []string `json:"items"`
+	// NotInScope are the hosts of Items the account does not hold in PCI
+	// scope now: the page warns of them, as the tool result does.
+	NotInScope  []string `json:"not_in_scope"`
 	Notice      string   `json:"notice"`
 	ReportName  string   `json:"report_name"`
 	PersonName  string   `json:"attest_person_name"`
