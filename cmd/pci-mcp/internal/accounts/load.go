@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"os"
 	"regexp"
@@ -187,8 +188,10 @@ func envURL(getenv func(string) string, name string) Setting {
 	return Setting{Origin: Origin{Kind: OriginDefault}}
 }
 
-// checkURL accepts an API base URL: absolute http(s), a host, no
-// credentials, query or fragment. Empty means the provider's default.
+// checkURL accepts an API base URL: absolute https (plain http only to a
+// loopback address, as a local fake or simulator is served: the account's
+// password or API key goes in every request), a host, no credentials,
+// query or fragment. Empty means the provider's default.
 func checkURL(raw string) error {
 	if raw == "" {
 		return nil
@@ -201,6 +204,8 @@ func checkURL(raw string) error {
 		return fmt.Errorf("%q must start with https://", raw)
 	case u.Host == "":
 		return fmt.Errorf("%q has no host", raw)
+	case u.Scheme == "http" && !isLoopback(u.Hostname()):
+		return fmt.Errorf("%q would send the credentials unencrypted: use https:// (plain http:// only to a loopback address)", raw)
 	case u.User != nil:
 		return errors.New("the URL must not contain credentials; give them in their own fields")
 	case u.RawQuery != "" || u.Fragment != "":
@@ -441,4 +446,14 @@ func sortedKeys(m map[string]json.RawMessage) []string {
 	}
 	slices.Sort(keys)
 	return keys
+}
+
+// isLoopback reports whether host names this machine: localhost or a
+// loopback address.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

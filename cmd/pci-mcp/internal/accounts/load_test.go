@@ -168,6 +168,8 @@ func TestFileErrors(t *testing.T) {
 			want: `account "a": default: must be true or false, not "yes"`},
 		{name: "bad URL scheme", file: `{"accounts": [{"name": "a", ` + qualysOK + `, "url": "ftp://x"}]}`,
 			want: `account "a": url: "ftp://x" must start with https://`},
+		{name: "plain http beyond loopback", file: `{"accounts": [{"name": "a", ` + qualysOK + `, "url": "http://pci-api.example.com"}]}`,
+			want: `account "a": url: "http://pci-api.example.com" would send the credentials unencrypted: use https:// (plain http:// only to a loopback address)`},
 		{name: "URL without host", file: `{"accounts": [{"name": "a", ` + qualysOK + `, "url": "https://"}]}`,
 			want: `account "a": url: "https://" has no host`},
 		{name: "URL with credentials", file: `{"accounts": [{"name": "a", ` + qualysOK + `, "url": "https://u:p@x"}]}`,
@@ -208,6 +210,8 @@ func TestEnvironmentErrors(t *testing.T) {
 		{"user without password", map[string]string{"QUALYS_USERNAME": "u"}, `account "default": QUALYS_USERNAME/QUALYS_PASSWORD: set both, or neither`},
 		{"bad Qualys URL", map[string]string{"QUALYS_USERNAME": "u", "QUALYS_PASSWORD": "p", "QUALYS_PCI_URL": "pci-api.qualys.com"},
 			`account "default": QUALYS_PCI_URL: "pci-api.qualys.com" must start with https://`},
+		{"plain http Halo URL", map[string]string{"HALO_API_KEY": "k", "HALO_API_URL": "http://api.example.com/api/v1"},
+			`account "default": HALO_API_URL: "http://api.example.com/api/v1" would send the credentials unencrypted: use https:// (plain http:// only to a loopback address)`},
 		{"bad Halo URL", map[string]string{"HALO_API_KEY": "k", "HALO_API_URL": "https://h/?x=1"},
 			`account "default": HALO_API_URL: "https://h/?x=1" must be a base URL, without a query or fragment`},
 	}
