@@ -201,6 +201,14 @@ func confirmThenRun[In, Out any, P previewer](ctx context.Context, d *Deps, c to
 		return q.decide(server.ElicitationResponse(params.InputResponses, confirmKey), nil, execute)
 	}
 
+	// Every route from here ends in a mark the store must keep (a token or
+	// request state spent once) or executes in this call: with a store that
+	// does not answer, the guard hands out nothing a person could not use
+	// and, like the confirmed call, sends nothing.
+	if err := d.Guard.Store().Ping(ctx); err != nil {
+		return refused(confirmedNone, fmt.Errorf("the guard's store does not answer (%w), so no confirmation can be issued or checked until it is back; read tools keep working", err))
+	}
+
 	route, unreachable := elicitationSupport(ctx)
 	if d.Guard.tokensOnly || policy == ConfirmToken {
 		route = elicitNone

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -449,14 +450,48 @@ func TestRestartWithFixedKeyRefusesOldTokens(t *testing.T) {
 // TestStoreFailureFailsClosed: when the guard's store does not answer, a
 // confirmed call is refused with a sentence saying so, and nothing is sent.
 func TestStoreFailureFailsClosed(t *testing.T) {
-	g, err := NewGuard(GuardOptions{Store: failingStore{}})
+	store := &switchableStore{Store: guard.NewMemoryStore(nil)}
+	g, err := NewGuard(GuardOptions{Store: store})
 	require.NoError(t, err)
 	env := newTestEnv(t, func(o *Options) { o.Guard = g })
 	env.qualys.on("DELETE /pci/asset/delete", http.StatusOK, `{"data":"2 IP removed successfully"}`)
+
+	// Down at the first call: no token is handed out.
+	store.down.Store(true)
+	res := env.call(t, "qualys_remove_hosts", removeArgs)
+	assert.True(t, res.IsError)
+	assert.Contains(t, allText(res), "the guard's store does not answer (connection refused), so no confirmation can be issued or checked")
+	assert.NotContains(t, allText(res), "confirmation_token")
+	assert.Empty(t, env.qualys.writes())
+
+	// Down between the two calls: the token cannot be spent.
+	store.down.Store(false)
 	token := structured(t, env.call(t, "qualys_remove_hosts", removeArgs))["confirmation_token"].(string)
-	res := env.call(t, "qualys_remove_hosts", strings.TrimSuffix(removeArgs, "}")+`,"confirmation_token":"`+token+`"}`)
+	store.down.Store(true)
+	res = env.call(t, "qualys_remove_hosts", strings.TrimSuffix(removeArgs, "}")+`,"confirmation_token":"`+token+`"}`)
 	assert.True(t, res.IsError)
 	assert.Contains(t, allText(res), "the confirmation could not be checked, because the guard's store did not answer (connection refused)")
 	assert.Contains(t, allText(res), "Nothing was sent to Qualys")
 	assert.Empty(t, env.qualys.writes())
+}
+
+// switchableStore is a memory store that can be taken down and brought
+// back, as a shared store's network can.
+type switchableStore struct {
+	guard.Store
+	down atomic.Bool
+}
+
+func (s *switchableStore) Claim(ctx context.Context, key string, exp time.Time) (bool, error) {
+	if s.down.Load() {
+		return false, errStoreDown
+	}
+	return s.Store.Claim(ctx, key, exp)
+}
+
+func (s *switchableStore) Ping(ctx context.Context) error {
+	if s.down.Load() {
+		return errStoreDown
+	}
+	return s.Store.Ping(ctx)
 }
