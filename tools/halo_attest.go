@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -47,8 +46,28 @@ type haloNoteAnswer struct {
 	Response string    `json:"response" text:"multiline" jsonschema:"maxLength=4000" jsonschema_description:"The person's explanation."`
 }
 
-// uuidPattern is the textual form of a UUID, in either case.
-var uuidPattern = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
+// isUUID reports whether s is the textual form of a UUID, in either case:
+// 8-4-4-4-12 hex digits. (Written out rather than as a regular expression,
+// whose compilation every start-up would pay.)
+func isUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // noteKey is how Halo matches a note answer to a note: its target and issue.
 type noteKey struct{ targetID, issueID int64 }
@@ -74,7 +93,7 @@ func (in *haloAttestInput) check() error {
 			errs = append(errs, argError(f.name, "must not be blank"))
 		}
 	}
-	if in.AttestationID != "" && !uuidPattern.MatchString(in.AttestationID) {
+	if in.AttestationID != "" && !isUUID(in.AttestationID) {
 		errs = append(errs, argError("attestation_id", "%q is not a UUID; pass the attestation_id halo_pci_start_attestation returned", in.AttestationID))
 	}
 	seenQuestions := map[int64]bool{}

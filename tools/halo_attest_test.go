@@ -359,3 +359,19 @@ func TestHaloAttestStoreFailureFailsClosed(t *testing.T) {
 	assert.Empty(t, e.asked, "nobody is asked")
 	assert.NotContains(t, strings.Join(env.upstreamCalls(), " "), "pci/attest.json")
 }
+
+func TestIsUUID(t *testing.T) {
+	for s, want := range map[string]bool{
+		"123e4567-e89b-12d3-a456-426614174000":  true,
+		"123E4567-E89B-12D3-A456-426614174000":  true,
+		"":                                      false,
+		"123e4567e89b12d3a456426614174000":      false,
+		"123e4567-e89b-12d3-a456-42661417400":   false,
+		"123e4567-e89b-12d3-a456-4266141740000": false,
+		"123e4567-e89b-12d3-a456_426614174000":  false,
+		"g23e4567-e89b-12d3-a456-426614174000":  false,
+		"{23e4567-e89b-12d3-a456-426614174000}": false,
+	} {
+		assert.Equal(t, want, isUUID(s), "%q", s)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"html"
 	"net/url"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -161,9 +160,26 @@ func unquoteEnds(q string) string { return q[1 : len(q)-1] }
 // xmlEscape is the named-entity spelling html.EscapeString does not use.
 var xmlEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;", `"`, "&quot;", "'", "&apos;").Replace
 
-var percentHex = regexp.MustCompile(`%[0-9A-F]{2}`)
+// lowerHexEscapes spells every %XX escape with lower-case hex digits, as
+// some encoders write them. Only the two digits after a '%' change: s is the
+// output of url.QueryEscape, so every '%' starts an escape.
+func lowerHexEscapes(s string) string {
+	b := []byte(s)
+	for i := 0; i+2 < len(b); i++ {
+		if b[i] == '%' {
+			b[i+1], b[i+2] = lowerHex(b[i+1]), lowerHex(b[i+2])
+			i += 2
+		}
+	}
+	return string(b)
+}
 
-func lowerHexEscapes(s string) string { return percentHex.ReplaceAllStringFunc(s, strings.ToLower) }
+func lowerHex(c byte) byte {
+	if 'A' <= c && c <= 'F' {
+		return c + ('a' - 'A')
+	}
+	return c
+}
 
 func (r *Redactor) current() *redactorState {
 	if r == nil {

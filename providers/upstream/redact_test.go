@@ -128,3 +128,10 @@ func TestAnswersAreRedactedBeforeAnyTransformation(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerHexEscapes(t *testing.T) {
+	assert.Equal(t, "a%2fb%3d%c3%a9+%25", lowerHexEscapes("a%2Fb%3D%C3%A9+%25"))
+	assert.Equal(t, "ABC%", lowerHexEscapes("ABC%"))
+	assert.Equal(t, "%4", lowerHexEscapes("%4"))
+	assert.Equal(t, "x%ab", lowerHexEscapes("x%AB"))
+}

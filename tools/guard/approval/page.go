@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -26,7 +27,12 @@ import (
 //go:embed static templates
 var assets embed.FS
 
-var pageTemplates = template.Must(template.ParseFS(assets, "templates/*.html"))
+// pageTemplates are parsed on first use, not at start-up: every client
+// launch of pci-mcp would otherwise wait for them, and most never serve the
+// page. The page tests parse and render every one.
+var pageTemplates = sync.OnceValue(func() *template.Template {
+	return template.Must(template.ParseFS(assets, "templates/*.html"))
+})
 
 // maxPostBytes bounds a POST to the page or the API.
 const maxPostBytes = 64 << 10
@@ -125,7 +131,7 @@ func (s *Service) render(w http.ResponseWriter, r *http.Request, status int, a A
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_ = pageTemplates.ExecuteTemplate(w, "approval.html", d)
+	_ = pageTemplates().ExecuteTemplate(w, "approval.html", d)
 }
 
 func (s *Service) renderProblem(w http.ResponseWriter, err error) {
@@ -135,7 +141,7 @@ func (s *Service) renderProblem(w http.ResponseWriter, err error) {
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.WriteHeader(status)
-	_ = pageTemplates.ExecuteTemplate(w, "problem.html", reason)
+	_ = pageTemplates().ExecuteTemplate(w, "problem.html", reason)
 }
 
 // decideForm is the page's form: name and TOTP code, approve or deny.
@@ -211,7 +217,7 @@ func (s *Service) enrolPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = pageTemplates.ExecuteTemplate(w, "enrol.html", enrolData{Name: e.Name, Title: e.Title, CSRF: csrf, Expires: e.Expires.Format(time.RFC1123)})
+	_ = pageTemplates().ExecuteTemplate(w, "enrol.html", enrolData{Name: e.Name, Title: e.Title, CSRF: csrf, Expires: e.Expires.Format(time.RFC1123)})
 }
 
 func (s *Service) enrolBegin(w http.ResponseWriter, r *http.Request, _ []byte) {

@@ -8,7 +8,6 @@ import (
 	"net"
 	"net/url"
 	"os"
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -81,7 +80,7 @@ func New(accounts []Account, only []string) (*Set, error) {
 		if !slices.Contains(Providers, a.Provider) {
 			return nil, &Error{Account: a.Name, Field: "provider", Reason: fmt.Sprintf("%q is not a provider; use qualys or halo", a.Provider)}
 		}
-		if !namePattern.MatchString(a.Name) {
+		if !validName(a.Name) {
 			return nil, &Error{Account: a.Name, Field: "name", Reason: nameRule}
 		}
 		if seen[a.Provider] == nil {
@@ -288,7 +287,7 @@ func parseAccount(entry map[string]json.RawMessage, index int, getenv func(strin
 	}
 	if raw, ok := entry["name"]; !ok {
 		return fail("name", "is missing")
-	} else if json.Unmarshal(raw, &a.Name) != nil || !namePattern.MatchString(a.Name) {
+	} else if json.Unmarshal(raw, &a.Name) != nil || !validName(a.Name) {
 		return fail("name", "%s %s", bytes.TrimSpace(raw), nameRule)
 	}
 	label = a.Name
@@ -349,7 +348,19 @@ func fieldName(name string, o Origin) string {
 	return name
 }
 
-var envName = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+// validEnvName reports whether s can name an environment variable: a
+// letter or underscore, then letters, digits and underscores.
+func validEnvName(s string) bool {
+	if s == "" || '0' <= s[0] && s[0] <= '9' {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
 
 // resolve reads one setting from whichever of its three forms is given.
 func resolve(entry map[string]json.RawMessage, rule fieldRule, getenv func(string) string) (Setting, *Error) {
@@ -385,7 +396,7 @@ func resolve(entry map[string]json.RawMessage, rule fieldRule, getenv func(strin
 		}
 		return Setting{value, Origin{Kind: OriginInline}}, nil
 	case rule.name + "_env":
-		if !envName.MatchString(value) {
+		if !validEnvName(value) {
 			return fail(key, "%q is not an environment variable name", value)
 		}
 		v := getenv(value)

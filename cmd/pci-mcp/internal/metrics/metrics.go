@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -25,6 +26,10 @@ import (
 // (tests build many; the global registry would clash).
 type Metrics struct {
 	reg *prometheus.Registry
+	// runtimeCollectors registers the Go runtime's and the process's own
+	// collectors when the metrics are first served: building them costs
+	// every start-up, and on stdio with no metrics address nobody reads them.
+	runtimeCollectors sync.Once
 
 	toolCalls        *prometheus.CounterVec
 	toolDuration     *prometheus.HistogramVec
@@ -36,7 +41,8 @@ type Metrics struct {
 	storeErrors      *prometheus.CounterVec
 }
 
-// New registers every collector, and the Go runtime's and process's own.
+// New registers pci-mcp's collectors; Handler adds the Go runtime's and
+// the process's own.
 func New() *Metrics {
 	m := &Metrics{reg: prometheus.NewRegistry()}
 	m.toolCalls = prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -66,13 +72,16 @@ func New() *Metrics {
 		Name: "pci_mcp_store_errors_total", Help: "Operations on the guard's store that failed (the guard then refuses).",
 	}, []string{"operation"})
 	m.reg.MustRegister(m.toolCalls, m.toolDuration, m.upstreamRequests, m.upstreamLatency, m.upstreamRetries,
-		m.confirmations, m.liveSessions, m.storeErrors,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+		m.confirmations, m.liveSessions, m.storeErrors)
 	return m
 }
 
-// Handler serves the Prometheus text format.
+// Handler serves the Prometheus text format: pci-mcp's collectors and the
+// Go runtime's and process's own.
 func (m *Metrics) Handler() http.Handler {
+	m.runtimeCollectors.Do(func() {
+		m.reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	})
 	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{Registry: m.reg})
 }
 
