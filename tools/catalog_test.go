@@ -229,3 +229,16 @@ func walkSchema(t *testing.T, tool, path string, s map[string]any) {
 		}
 	}
 }
+
+// TestCatalogIsBuiltOnceAndCopied: PrepareCatalog may run while callers
+// read the catalog, and each caller's slice is its own.
+func TestCatalogIsBuiltOnceAndCopied(t *testing.T) {
+	PrepareCatalog()
+	a, b := Catalog(), Catalog()
+	require.NotEmpty(t, a)
+	name := b[0].Name
+	a[0].Name = "changed"
+	assert.Equal(t, name, b[0].Name)
+	assert.Equal(t, name, Catalog()[0].Name)
+	assert.Equal(t, &a[0].InputSchema[0], &b[0].InputSchema[0], "the schemas are built once, not per call")
+}

@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/pci-mcp/pci-mcp/tools"
 )
 
 // Exit statuses.
@@ -24,6 +26,7 @@ const (
 )
 
 func main() {
+	tools.PrepareCatalog()
 	// A client that closes our stderr while we log must not kill the server
 	// with SIGPIPE; the write fails and serving goes on.
 	signal.Ignore(syscall.SIGPIPE)
