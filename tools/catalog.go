@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"strings"
@@ -65,10 +66,10 @@ type Tool struct {
 	bind func(*Deps) server.ToolHandlerFunc
 	// decode checks raw arguments exactly as a call would, sending nothing.
 	decode func(raw json.RawMessage) error
-	// generate reflects the input and output types into their schemas, as
-	// `make schemas` writes them to schemas/; the catalog serves those
-	// snapshots (see servedSchemas).
-	generate func() (input, output json.RawMessage)
+	// inType and outType are the Go types the schemas are reflected from,
+	// by the tests and `make schemas` (schema_reflect_test.go); the catalog
+	// serves the snapshots in schemas/.
+	inType, outType reflect.Type
 }
 
 // ReadOnly reports the tool's readOnlyHint (false when unset).
@@ -176,10 +177,7 @@ func newTool[In, Out any](s spec, run runFunc[In, Out]) Tool {
 // Out; each call's arguments are decoded and checked before respond sees
 // them, and a panic becomes an error result instead of a dead server.
 func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
-	generate := func() (json.RawMessage, json.RawMessage) {
-		return schemaFor(new(In), true), schemaFor(new(Out), false)
-	}
-	input, output := servedSchemas(s.name, generate)
+	input, output := servedSchemas(s.name)
 	t := Tool{
 		Name:         s.name,
 		Toolset:      s.toolset,
@@ -188,7 +186,8 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 		Annotations:  s.annotations,
 		InputSchema:  input,
 		OutputSchema: output,
-		generate:     generate,
+		inType:       reflect.TypeFor[In](),
+		outType:      reflect.TypeFor[Out](),
 	}
 	// Compiled on first use, not at start-up: compiling every input schema
 	// took about a third of building the catalog, which every client launch
@@ -236,14 +235,16 @@ func buildTool[In, Out any](s spec, respond respondFunc[In]) Tool {
 // servedSchemas returns the checked-in snapshots of a tool's schemas
 // (schemas/, embedded): reflecting 38 types at every start was the largest
 // part of building the catalog, which every client launch waits for
-// (BENCHMARKS.md). TestServedSchemasAreGenerated proves the snapshots equal
-// to what the types generate. A tool with no snapshot yet (before `make
-// schemas`) is reflected, so it still works, and TestSchemaFiles fails.
-func servedSchemas(name string, generate func() (json.RawMessage, json.RawMessage)) (input, output json.RawMessage) {
-	if in, out, ok := schemas.Lookup(name); ok {
-		return in, out
+// (BENCHMARKS.md), and the reflector's dependencies cost every start their
+// initialisation. TestServedSchemasAreGenerated proves the snapshots equal
+// to what the types generate. A tool without a snapshot is a build that
+// skipped `make schemas`: it stops at once, saying so.
+func servedSchemas(name string) (input, output json.RawMessage) {
+	in, out, ok := schemas.Lookup(name)
+	if !ok {
+		panic(fmt.Sprintf("tools: %s has no schema snapshot in schemas/; run `make schemas`", name))
 	}
-	return generate()
+	return in, out
 }
 
 // rawArguments returns the call's arguments as JSON.

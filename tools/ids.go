@@ -4,10 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"reflect"
 	"strconv"
-
-	"github.com/invopop/jsonschema"
 )
 
 // Ids as models send them. A model that read an id in one tool's answer
@@ -67,57 +64,9 @@ func (id *textID) UnmarshalJSON(data []byte) error {
 	return nil
 }
 
-// idKind marks, while a schema is reflected, the properties that are ids;
-// spellIDs then writes their two accepted types.
-const idKind = "x-pci-mcp-id"
-
 // The forms an integer id takes as a string: at most 18 digits, so every
 // one fits an int64.
 const (
 	digitsPattern         = `^\d{1,18}$`
 	positiveDigitsPattern = `^[1-9]\d{0,17}$`
 )
-
-// idSchema is what the reflector starts an id property with: the field's
-// own tags (minimum, maxLength, pattern, description) are added to it.
-func idSchema(t reflect.Type) *jsonschema.Schema {
-	switch t {
-	case reflect.TypeFor[numericID]():
-		return &jsonschema.Schema{Type: "integer", Extras: map[string]any{idKind: "integer"}}
-	case reflect.TypeFor[textID]():
-		return &jsonschema.Schema{Type: "string", Extras: map[string]any{idKind: "string"}}
-	}
-	return nil
-}
-
-// spellIDs rewrites every id property under s to accept both spellings:
-// an integer id also takes a string of digits (at least 1 when its minimum
-// is 1), a string id also takes an integer, read as its digits.
-func spellIDs(s *jsonschema.Schema) {
-	if s == nil {
-		return
-	}
-	switch s.Extras[idKind] {
-	case "integer":
-		delete(s.Extras, idKind)
-		s.Type = ""
-		s.Extras["type"] = []string{"integer", "string"}
-		s.Extras["pattern"] = digitsPattern
-		if s.Minimum == "1" {
-			s.Extras["pattern"] = positiveDigitsPattern
-		}
-	case "string":
-		delete(s.Extras, idKind)
-		s.Type = ""
-		s.Extras["type"] = []string{"string", "integer"}
-	}
-	if len(s.Extras) == 0 {
-		s.Extras = nil
-	}
-	if s.Properties != nil {
-		for pair := s.Properties.Oldest(); pair != nil; pair = pair.Next() {
-			spellIDs(pair.Value)
-		}
-	}
-	spellIDs(s.Items)
-}
