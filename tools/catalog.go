@@ -316,19 +316,11 @@ func (d *Deps) upstreamUser(ts Toolset) string {
 // the tools in it are shared, and never changed once built.
 func Catalog() []Tool { return slices.Clone(catalog()) }
 
-// catalog is built once per process. Nothing in it depends on the
-// configuration, so PrepareCatalog can start it before the configuration
-// is read.
+// catalog is built once per process: the servers a process makes (tests
+// make many) share its tools and their compiled input schemas.
 var catalog = sync.OnceValue(func() []Tool {
 	var all []Tool
 	all = append(all, qualysTools()...)
 	all = append(all, haloTools()...)
 	return all
 })
-
-// PrepareCatalog starts building the catalog in the background. pci-mcp
-// calls it first thing, so that on a machine with a second core the catalog
-// is ready by the time the command line, the accounts and the guard are
-// (about half a millisecond of a client's wait for tools/list;
-// BENCHMARKS.md).
-func PrepareCatalog() { go catalog() }

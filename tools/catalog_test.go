@@ -230,10 +230,9 @@ func walkSchema(t *testing.T, tool, path string, s map[string]any) {
 	}
 }
 
-// TestCatalogIsBuiltOnceAndCopied: PrepareCatalog may run while callers
-// read the catalog, and each caller's slice is its own.
+// TestCatalogIsBuiltOnceAndCopied: each caller's slice is its own, and the
+// tools in it are built once.
 func TestCatalogIsBuiltOnceAndCopied(t *testing.T) {
-	PrepareCatalog()
 	a, b := Catalog(), Catalog()
 	require.NotEmpty(t, a)
 	name := b[0].Name

@@ -14,8 +14,6 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
-
-	"github.com/pci-mcp/pci-mcp/tools"
 )
 
 // Exit statuses.
@@ -26,7 +24,6 @@ const (
 )
 
 func main() {
-	tools.PrepareCatalog()
 	// A client that closes our stderr while we log must not kill the server
 	// with SIGPIPE; the write fails and serving goes on.
 	signal.Ignore(syscall.SIGPIPE)
