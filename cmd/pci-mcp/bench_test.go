@@ -448,6 +448,7 @@ func TestBenchColdStart(t *testing.T) {
 	runs := *benchStarts
 	var toInit, toList, baseInit, baseList durations
 	var rss, hwm []int64
+	var lastList []byte
 	loadBefore := loadAverage()
 	for i := 0; i < runs+1; i++ {
 		// The first run of each warms the page cache; the order alternates
@@ -482,6 +483,7 @@ func TestBenchColdStart(t *testing.T) {
 		}
 		toInit = append(toInit, ti)
 		toList = append(toList, tl)
+		lastList = list
 		rss = append(rss, r)
 		hwm = append(hwm, h)
 	}
@@ -523,6 +525,9 @@ func TestBenchColdStart(t *testing.T) {
 		ms(version.median()), ms(version.min()), ms(version.max()),
 		ms(initTotal), strings.Join(inits, ", "),
 		mib(rss[len(rss)/2]), mib(hwm[len(hwm)/2]))
+	if *benchBaseline != "" {
+		benchStartFloor(t, bin, env, lastList, runs)
+	}
 }
 
 // loadAverage is the machine's load average, as /proc/loadavg gives it.
