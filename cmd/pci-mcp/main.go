@@ -28,7 +28,7 @@ func main() {
 	// with SIGPIPE; the write fails and serving goes on.
 	signal.Ignore(syscall.SIGPIPE)
 	relaxGCDuringStartup(os.Getenv)
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := shutdownOnSignal(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr))
 }

@@ -35,6 +35,7 @@ func (c *cli) serve(ctx context.Context, cfg *config) error {
 	if err := a.serveMetrics(); err != nil {
 		return err
 	}
+	awaitSignalHandling(ctx)
 
 	switch cfg.transport {
 	case "stdio":
