@@ -13,6 +13,8 @@ import (
 func TestCompactIsEncodingJSONCompact(t *testing.T) {
 	inputs := [][]byte{
 		[]byte("{\n  \"a b\": \"x \\\" y\\\\\",\n  \"c\": [ 1, 2 ],\t\"d\": \"line\\nbreak  kept\"\r\n}\n"),
+		[]byte(`{ "p": "^\\d{1,18}$", "q": "\\\\", "r": "\\\" x\\", "s": "", "t" : [ "", " ", "\"", "\\" ] }`),
+		[]byte(`[ true , false , null , -1.5e+3 , { } , [ ] ]`),
 	}
 	names, err := fs.Glob(files, "*.json")
 	if err != nil || len(names) == 0 {
@@ -32,6 +34,20 @@ func TestCompactIsEncodingJSONCompact(t *testing.T) {
 		}
 		if got := compact(in); !bytes.Equal(got, want.Bytes()) {
 			t.Errorf("compact(%.60q) = %.200s, want %.200s", in, got, want.Bytes())
+		}
+	}
+}
+
+func BenchmarkLookupEveryTool(b *testing.B) {
+	names, err := fs.Glob(files, "*.input.json")
+	if err != nil || len(names) == 0 {
+		b.Fatalf("no snapshots embedded: %v", err)
+	}
+	for b.Loop() {
+		for _, name := range names {
+			if _, _, ok := Lookup(name[:len(name)-len(".input.json")]); !ok {
+				b.Fatal(name)
+			}
 		}
 	}
 }
