@@ -98,3 +98,30 @@ func TestMetricsOnTheirOwnAddress(t *testing.T) {
 	assert.Contains(t, page, `pci_mcp_confirmations_total{outcome="refused",route="token"} 1`)
 	assert.True(t, strings.Contains(page, "go_goroutines"), "the runtime's own metrics too")
 }
+
+// TestMetricsOverStdio: a stdio server has no MCP listener, so its metrics
+// are only on PCI_MCP_METRICS_ADDR: a call over stdio is counted there, with
+// the runtime's and the process's own metrics, which are registered when
+// the page is first served.
+func TestMetricsOverStdio(t *testing.T) {
+	fake := newFakeQualys(t)
+	c, stderr := connectStdioInProcess(t, serverEnv(fake, envMetricsAddr, "127.0.0.1:0"))
+	callTool(t, c, "qualys_list_scans", map[string]any{"limit": 5})
+	m := regexp.MustCompile(`url=(http://127\.0\.0\.1:\d+/metrics)`).FindStringSubmatch(stderr())
+	require.NotNil(t, m, "the metrics listener is announced: %s", stderr())
+
+	code, page := scrape(t, m[1], "")
+	require.Equal(t, http.StatusOK, code)
+	for _, want := range []string{
+		`pci_mcp_tool_calls_total{outcome="ok",tool="qualys_list_scans"} 1`,
+		`pci_mcp_upstream_requests_total{operation="GET pci/scan/list",provider="Qualys",status="200"} 1`,
+		"go_goroutines ",
+		"process_resident_memory_bytes ",
+	} {
+		assert.Contains(t, page, want)
+	}
+	assert.NotContains(t, page, markerPassword)
+	code, again := scrape(t, m[1], "")
+	require.Equal(t, http.StatusOK, code, "the runtime's collectors are registered once")
+	assert.Contains(t, again, "go_goroutines ")
+}
