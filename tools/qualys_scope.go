@@ -144,14 +144,27 @@ func checkScope(ctx context.Context, d *Deps, entries []string, inScope func(s *
 	return c
 }
 
-// refusal is the error for a removal of which nothing is in scope.
+// refusal is the error for a removal of which nothing is in scope. Nothing
+// is sent or asked, so a long list is cut to its first entries and a
+// count: a thousand hosts would otherwise put some 25 KB of refusal into
+// the assistant's context.
 func (c scopeCheck) refusal(field, account string) error {
 	if !c.none {
 		return nil
 	}
-	return argError(field, "none of these is in PCI scope of %s now (not in PCI scope: %s), so there is nothing to remove; qualys_compliance_summary lists what is in scope",
-		orDefault(account, "the account"), strings.Join(c.notInScope, ", "))
+	listed := c.notInScope
+	more := ""
+	if len(listed) > maxRefusalEntries {
+		listed = listed[:maxRefusalEntries]
+		more = fmt.Sprintf(" and %d more", len(c.notInScope)-maxRefusalEntries)
+	}
+	return argError(field, "none of these is in PCI scope of %s now (not in PCI scope: %s%s), so there is nothing to remove; qualys_compliance_summary lists what is in scope",
+		orDefault(account, "the account"), strings.Join(listed, ", "), more)
 }
+
+// maxRefusalEntries is how many entries a refusal names before counting
+// the rest.
+const maxRefusalEntries = 20
 
 // addressCount describes how many addresses the entries hold together,
 // counting each address once: "2,147,483,648 IPv4 addresses and 2^96 IPv6

@@ -1,6 +1,8 @@
 package tools
 
 import (
+	"encoding/json"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/netip"
@@ -112,4 +114,25 @@ func TestAddressCounts(t *testing.T) {
 		"overlaps count once")
 	assert.Equal(t, "3", unionSize([]addrRange{r("255.255.255.255", "255.255.255.255"), r("10.0.0.1", "10.0.0.2")}).String())
 	assert.True(t, strings.HasPrefix(countText(unionSize([]addrRange{r("::", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff")})), "2^128"))
+}
+
+// TestRefusalOfManyHostsNamesTheFirstAndCounts: a thousand hosts out of
+// scope are refused naming the first 20 and the count, not all of them.
+func TestRefusalOfManyHostsNamesTheFirstAndCounts(t *testing.T) {
+	hosts := make([]string, 1000)
+	for i := range hosts {
+		hosts[i] = fmt.Sprintf("203.0.%d.%d", 114+i/250, 1+i%250)
+	}
+	args, err := json.Marshal(map[string]any{"hosts": hosts})
+	require.NoError(t, err)
+	env := newTestEnv(t)
+	env.qualys.on("GET /pci/compliance/summary", http.StatusOK, scopeAnswer)
+	res := env.call(t, "qualys_remove_hosts", string(args))
+	require.True(t, res.IsError)
+	text := allText(res)
+	assert.Contains(t, text, "(not in PCI scope: 203.0.114.1, 203.0.114.2, ")
+	assert.Contains(t, text, "203.0.114.20 and 980 more)")
+	assert.NotContains(t, text, "203.0.114.21")
+	assert.Less(t, len(text), 2000, "a refusal stays short")
+	assert.Empty(t, env.qualys.writes())
 }
