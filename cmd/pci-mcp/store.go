@@ -35,8 +35,10 @@ func openStore(cfg *config, log *slog.Logger) (*redisstore.Store, error) {
 
 // announceStore logs which store the guard uses (its host, never the URL)
 // and warns when it does not answer yet: pci-mcp starts all the same, reads
-// work, and destructive calls wait for the store.
-func announceStore(log *slog.Logger, s guard.Store, rawURL string) {
+// work, and destructive calls wait for the store. It also warns when Redis
+// would forget the used marks in a restart of its own, since a forgotten
+// mark lets a confirmation be used again until it expires.
+func announceStore(log *slog.Logger, s *redisstore.Store, rawURL string) {
 	host := ""
 	if u, err := url.Parse(rawURL); err == nil {
 		host = u.Host
@@ -48,6 +50,18 @@ func announceStore(log *slog.Logger, s guard.Store, rawURL string) {
 		return
 	}
 	log.Info("single-use confirmations are kept in the shared store", "store_host", host)
+	d, err := s.Durability(ctx)
+	switch {
+	case err != nil:
+		log.Info("could not check whether the shared store keeps its data across a restart; run Redis with appendonly yes", "store_host", host, "err", err)
+	case d.AppendOnly:
+	case d.SavePoints != "":
+		log.Warn("the shared store keeps only snapshots (no appendonly): a Redis restart forgets the confirmations used since the last one, which could then be used again until they expire; run Redis with appendonly yes",
+			"store_host", host, "save", d.SavePoints)
+	default:
+		log.Warn("the shared store keeps nothing on disk (appendonly no, no save points): a Redis restart forgets every used confirmation, which could then be used again until it expires; run Redis with appendonly yes",
+			"store_host", host)
+	}
 }
 
 // storeSecrets are the forms in which the store URL's secret could leak:

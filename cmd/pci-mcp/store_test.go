@@ -134,3 +134,22 @@ func TestReplicasWithASharedStoreAreOneServer(t *testing.T) {
 	assert.Equal(t, "done", structuredOf(t, res)["status"], "the store is back: the same token is honoured")
 	assert.Equal(t, 2, fake.count("DELETE /pci/asset/delete"))
 }
+
+// TestStoreWithoutPersistenceIsWarnedOf: a Redis that would forget the
+// used marks in its own restart is named at start-up; one with an
+// append-only file is not.
+func TestStoreWithoutPersistenceIsWarnedOf(t *testing.T) {
+	const warning = "the shared store keeps nothing on disk (appendonly no, no save points)"
+	volatile := redistest.Start(t)
+	s := startServer(t, serverEnv(newFakeQualys(t), envStoreURL, volatile.URL(0)), "--transport", "http")
+	assert.Equal(t, 0, s.stop())
+	assert.Contains(t, s.stderr.String(), warning)
+
+	durable := redistest.StartWithArgs(t, "--appendonly", "yes")
+	s = startServer(t, serverEnv(newFakeQualys(t), envStoreURL, durable.URL(0)), "--transport", "http")
+	assert.Equal(t, 0, s.stop())
+	logs := s.stderr.String()
+	assert.Contains(t, logs, "single-use confirmations are kept in the shared store")
+	assert.NotContains(t, logs, "the shared store keeps")
+	assert.NotContains(t, logs, "could not check")
+}

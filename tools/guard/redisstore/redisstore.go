@@ -210,6 +210,38 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Durability is what the Redis server keeps of the marks across its own
+// restart: everything it has acknowledged (an append-only file), what was
+// there at its last snapshot (save points only), or nothing. A forgotten
+// "used" mark lets a confirmation be used again until it expires.
+type Durability struct {
+	// AppendOnly: appendonly yes.
+	AppendOnly bool
+	// SavePoints is the save setting ("3600 1 300 100"), empty for none;
+	// read only when AppendOnly is false.
+	SavePoints string
+}
+
+// Durability asks the server how it persists: INFO persistence, then,
+// without an append-only file, CONFIG GET save, which managed services
+// often forbid; that failure is returned as is.
+func (s *Store) Durability(ctx context.Context) (Durability, error) {
+	info, err := s.client.Info(ctx, "persistence").Result()
+	if err != nil {
+		return Durability{}, storeError("info persistence", err)
+	}
+	for _, line := range strings.Split(info, "\n") {
+		if strings.TrimSpace(line) == "aof_enabled:1" {
+			return Durability{AppendOnly: true}, nil
+		}
+	}
+	save, err := s.client.ConfigGet(ctx, "save").Result()
+	if err != nil {
+		return Durability{}, storeError("config get save", err)
+	}
+	return Durability{SavePoints: strings.TrimSpace(save["save"])}, nil
+}
+
 // storeError names the operation; go-redis's own text names the address
 // and the failure (never the password).
 func storeError(op string, err error) error {

@@ -138,3 +138,28 @@ func TestPasswordInURL(t *testing.T) {
 	defer right.Close()
 	assert.NoError(t, right.Ping(ctx))
 }
+
+// TestDurability reads how the server persists: nothing (the test
+// servers' default), snapshots only, or an append-only file.
+func TestDurability(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want redisstore.Durability
+	}{
+		{nil, redisstore.Durability{}},
+		{[]string{"--save", "3600 1"}, redisstore.Durability{SavePoints: "3600 1"}},
+		{[]string{"--appendonly", "yes"}, redisstore.Durability{AppendOnly: true}},
+	} {
+		t.Run(fmt.Sprint(tc.args), func(t *testing.T) {
+			server := redistest.StartWithArgs(t, tc.args...)
+			s, err := redisstore.Open(server.URL(0), redisstore.Options{})
+			require.NoError(t, err)
+			defer s.Close()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			got, err := s.Durability(ctx)
+			require.NoError(t, err)
+			assert.Equal(t, tc.want, got)
+		})
+	}
+}

@@ -1,6 +1,6 @@
 // Package redistest runs a real redis-server for tests: on a free loopback
-// port, in a temporary directory, with persistence off, stopped when the
-// test ends. Without redis-server installed the test fails, naming the
+// port, in a temporary directory, with persistence off unless the test's
+// arguments turn it on, stopped when the test ends. Without redis-server installed the test fails, naming the
 // Debian package (.ci/run installs it).
 package redistest
 
@@ -24,6 +24,8 @@ type Server struct {
 	port int
 	// password is --requirepass, when set.
 	password string
+	// args are the test's own redis-server arguments, after ours.
+	args []string
 
 	mu  sync.Mutex
 	cmd *exec.Cmd
@@ -38,11 +40,23 @@ func Start(t testing.TB) *Server {
 // StartWithPassword starts a redis-server that requires password (AUTH).
 func StartWithPassword(t testing.TB, password string) *Server {
 	t.Helper()
+	return start(t, password, nil)
+}
+
+// StartWithArgs starts redis-server with more arguments, which win over
+// the defaults ("--appendonly", "yes" turns persistence on).
+func StartWithArgs(t testing.TB, args ...string) *Server {
+	t.Helper()
+	return start(t, "", args)
+}
+
+func start(t testing.TB, password string, args []string) *Server {
+	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
 		t.Fatalf("redis-server is not installed (apt-get install -y redis-server; .ci/run does): %v", err)
 	}
-	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t), password: password}
+	s := &Server{t: t, bin: bin, dir: t.TempDir(), port: freePort(t), password: password, args: args}
 	s.Restart()
 	t.Cleanup(s.Stop)
 	return s
@@ -74,6 +88,7 @@ func (s *Server) Restart() {
 	if s.password != "" {
 		args = append(args, "--requirepass", s.password)
 	}
+	args = append(args, s.args...)
 	cmd := exec.Command(s.bin, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
