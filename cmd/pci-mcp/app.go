@@ -65,9 +65,6 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	redactor := upstream.NewRedactor(secrets...)
 	log := newLogger(stderr, cfg.logFormat, cfg.logLevel, redactor)
 	a.log, a.redactor = log, redactor
-	if sb != nil {
-		sb.announce(log, cfg)
-	}
 
 	// One redactor for the process: the provider clients add their
 	// credentials to it and scrub every answer with it.
@@ -154,6 +151,11 @@ func newApp(cfg *config, stderr io.Writer) (_ *app, err error) {
 	}
 	a.server, a.tools = srv, selected
 	a.registerPendingApprovals()
+	// Announced once the whole configuration has been accepted: a start
+	// that fails says only why, not that a sandbox was serving.
+	if sb != nil {
+		sb.announce(log, cfg)
+	}
 	return a, nil
 }
 

@@ -241,3 +241,13 @@ func TestDemoScript(t *testing.T) {
 		assert.Contains(t, string(out), want)
 	}
 }
+
+// TestSandboxFailingStartSaysOnlyWhy: a configuration error in sandbox
+// mode is the only thing said; the sandbox banner comes once the
+// configuration is accepted.
+func TestSandboxFailingStartSaysOnlyWhy(t *testing.T) {
+	code, _, stderr := runMain(t, env("PCI_MCP_AUDIT_LOG", t.TempDir()), "--sandbox")
+	assert.Equal(t, exitUsage, code)
+	assert.Contains(t, stderr, "PCI_MCP_AUDIT_LOG: audit log")
+	assert.NotContains(t, stderr, "SANDBOX MODE")
+}
