@@ -1,10 +1,12 @@
 package tools
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -21,12 +23,17 @@ import (
 // This file is pci-mcp's MCP resources: a Qualys scan and a Halo PCI
 // report as documents a person can attach to a conversation, the recent
 // ones listed, their ids offered as completions, and the workflow guide.
-// They read the default account of each provider.
+// A provider with several accounts takes the account as a query,
+// qualys://scans/10987?account=acme-eu, as its tools take the account
+// argument; without it, the default account. Each resource of such a
+// provider names its account, in its name and in its contents.
 
-// Resource addresses.
+// Resource addresses. accountQuery is added to a template when its
+// provider has several accounts.
 const (
 	scanTemplate     = "qualys://scans/{scan_id}"
 	reportTemplate   = "halo://pci-reports/{pci_report_id}"
+	accountQuery     = "{?account}"
 	scanURIPrefix    = "qualys://scans/"
 	reportURIPrefix  = "halo://pci-reports/"
 	workflowGuideURI = "pci-mcp://guide/workflow"
@@ -42,19 +49,20 @@ const (
 // resources serves the resources and completions of one server.
 type resources struct {
 	srv    *server.MCPServer
-	qualys *Deps // nil when Qualys is not configured
-	halo   *Deps // nil when Halo is not configured
+	deps   *Deps
+	qualys *Deps // the default account's view; nil when Qualys is not configured
+	halo   *Deps // the default account's view; nil when Halo is not configured
 	now    func() time.Time
 
 	mu        sync.Mutex
 	listedAt  time.Time
-	scanIDs   []string // most recent first
-	reportIDs []string // most recent first
+	scanIDs   map[string][]string // by account name, most recent first
+	reportIDs map[string][]string // by account name, most recent first
 }
 
-// newResources returns the resources of deps' default accounts.
+// newResources returns the resources of deps' accounts.
 func newResources(deps *Deps) *resources {
-	r := &resources{now: time.Now}
+	r := &resources{deps: deps, now: time.Now, scanIDs: map[string][]string{}, reportIDs: map[string][]string{}}
 	if deps.accounts[ToolsetQualys] != nil {
 		r.qualys, _, _ = deps.forCall(ToolsetQualys, nil)
 	}
@@ -62,6 +70,69 @@ func newResources(deps *Deps) *resources {
 		r.halo, _, _ = deps.forCall(ToolsetHalo, nil)
 	}
 	return r
+}
+
+// several reports whether the provider's resources take an account.
+func (r *resources) several(ts Toolset) bool { return r.deps.accounts[ts].several() }
+
+// views are the provider's accounts in configuration order.
+func (r *resources) views(ts Toolset) []*Deps {
+	c := r.deps.accounts[ts]
+	if c == nil {
+		return nil
+	}
+	views := make([]*Deps, len(c.names))
+	for i, name := range c.names {
+		views[i] = c.views[name]
+	}
+	return views
+}
+
+// view is the account a resource's URI names with its query, the default
+// one without; an account the provider does not have is an error naming
+// those it has.
+func (r *resources) view(ts Toolset, uri string) (*Deps, error) {
+	c := r.deps.accounts[ts]
+	if c == nil {
+		return nil, fmt.Errorf("%s: %s is not configured; nothing was sent", uri, ts.provider())
+	}
+	u, err := url.Parse(uri)
+	if err != nil || !u.Query().Has(accountArgument) {
+		return c.views[c.fallback], nil
+	}
+	args, _ := json.Marshal(map[string]string{accountArgument: u.Query().Get(accountArgument)})
+	view, _, err := r.deps.forCall(ts, args)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w; nothing was sent", uri, err)
+	}
+	return view, nil
+}
+
+// resourceURI is the address of an item of view's account: with the
+// account as a query when the provider has several, but for the default.
+func (r *resources) resourceURI(ts Toolset, view *Deps, prefix, id string) string {
+	if !r.several(ts) || view.accountName == r.deps.accounts[ts].fallback {
+		return prefix + id
+	}
+	return prefix + id + "?" + accountArgument + "=" + url.QueryEscape(view.accountName)
+}
+
+// resourceName names an item, and its account when the provider has
+// several.
+func (r *resources) resourceName(ts Toolset, view *Deps, name string) string {
+	if !r.several(ts) {
+		return name
+	}
+	return name + " (account " + view.accountName + ")"
+}
+
+// template is a provider's resource template, with the account query when
+// it has several accounts.
+func (r *resources) template(ts Toolset, base string) string {
+	if r.several(ts) {
+		return base + accountQuery
+	}
+	return base
 }
 
 // serverOptions declare resources and completions to mcp-go. The list does
@@ -82,18 +153,28 @@ func (r *resources) register(srv *server.MCPServer) {
 	r.srv = srv
 	srv.AddResource(guideResource(), readGuide)
 	if r.qualys != nil {
-		srv.AddResourceTemplate(mcp.NewResourceTemplate(scanTemplate, "Qualys PCI scan",
-			mcp.WithTemplateDescription("A scan's details as JSON; compliance only once finished."),
+		srv.AddResourceTemplate(mcp.NewResourceTemplate(r.template(ToolsetQualys, scanTemplate), "Qualys PCI scan",
+			mcp.WithTemplateDescription("A scan's details as JSON; compliance only once finished."+r.accountNote(ToolsetQualys)),
 			mcp.WithTemplateMIMEType("application/json")), r.readScan)
 	}
 	if r.halo != nil {
-		srv.AddResourceTemplate(mcp.NewResourceTemplate(reportTemplate, "Halo Security PCI report",
-			mcp.WithTemplateDescription("A PCI report as JSON: status, attester, targets and answered notes."),
+		srv.AddResourceTemplate(mcp.NewResourceTemplate(r.template(ToolsetHalo, reportTemplate), "Halo Security PCI report",
+			mcp.WithTemplateDescription("A PCI report as JSON: status, attester, targets and answered notes."+r.accountNote(ToolsetHalo)),
 			mcp.WithTemplateMIMEType("application/json")), r.readReport)
 	}
 	if hooks := srv.GetHooks(); hooks != nil {
 		hooks.AddBeforeListResources(func(ctx context.Context, _ any, _ *mcp.ListResourcesRequest) { r.refresh(ctx) })
 	}
+}
+
+// accountNote tells, in a template's description, how to choose the
+// account.
+func (r *resources) accountNote(ts Toolset) string {
+	c := r.deps.accounts[ts]
+	if !c.several() {
+		return ""
+	}
+	return fmt.Sprintf(" account: one of %s; default %s.", strings.Join(c.names, ", "), c.fallback)
 }
 
 func guideResource() mcp.Resource {
@@ -113,11 +194,15 @@ func (r *resources) readScan(ctx context.Context, req mcp.ReadResourceRequest) (
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.qualys.Qualys.ScanDetails(ctx, id)
+	view, err := r.view(ToolsetQualys, req.Params.URI)
 	if err != nil {
-		return nil, r.qualys.resourceError(ToolsetQualys, req.Params.URI, about(err, fmt.Sprintf("scan %d", id), scanNotFoundHint))
+		return nil, err
 	}
-	return r.qualys.jsonContents(req.Params.URI, newScanDetailsOutput(id, res))
+	res, err := view.Qualys.ScanDetails(ctx, id)
+	if err != nil {
+		return nil, view.resourceError(ToolsetQualys, req.Params.URI, about(err, fmt.Sprintf("scan %d", id), scanNotFoundHint))
+	}
+	return view.jsonContents(req.Params.URI, newScanDetailsOutput(id, res))
 }
 
 // readReport reads halo://pci-reports/{pci_report_id}.
@@ -126,17 +211,21 @@ func (r *resources) readReport(ctx context.Context, req mcp.ReadResourceRequest)
 	if err != nil {
 		return nil, err
 	}
-	res, err := r.halo.Halo.GetReport(ctx, id)
+	view, err := r.view(ToolsetHalo, req.Params.URI)
 	if err != nil {
-		return nil, r.halo.resourceError(ToolsetHalo, req.Params.URI,
+		return nil, err
+	}
+	res, err := view.Halo.GetReport(ctx, id)
+	if err != nil {
+		return nil, view.resourceError(ToolsetHalo, req.Params.URI,
 			about(err, fmt.Sprintf("PCI report %d", id), "List reports with halo_pci_list_reports to find valid ids."))
 	}
-	return r.halo.jsonContents(req.Params.URI, res)
+	return view.jsonContents(req.Params.URI, res)
 }
 
-// resourceID reads the numeric id at the end of uri.
+// resourceID reads the numeric id at the end of uri's path.
 func resourceID(uri, prefix, name string) (int64, error) {
-	text := strings.TrimPrefix(uri, prefix)
+	text, _, _ := strings.Cut(strings.TrimPrefix(uri, prefix), "?")
 	id, err := strconv.ParseInt(text, 10, 64)
 	if !strings.HasPrefix(uri, prefix) || err != nil || id < 1 {
 		return 0, fmt.Errorf("%s: %s must be a positive whole number, as in %s123; nothing was sent", uri, name, prefix)
@@ -144,11 +233,16 @@ func resourceID(uri, prefix, name string) (int64, error) {
 	return id, nil
 }
 
-// jsonContents renders v as a JSON resource, scrubbed like every result.
+// jsonContents renders v as a JSON resource, scrubbed like every result,
+// and naming its account first when the provider has several.
 func (d *Deps) jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
+	}
+	if d.stampAccount && bytes.HasPrefix(data, []byte("{")) {
+		name, _ := json.Marshal(d.accountName)
+		data = prependMember(data, accountArgument, name)
 	}
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: d.Redactor.Redact(string(data))}}, nil
 }
@@ -158,9 +252,9 @@ func (d *Deps) resourceError(ts Toolset, uri string, err error) error {
 	return errors.New(d.Redactor.Redact(d.describeFailure(spec{name: uri, toolset: ts, annotations: readHints}, err)))
 }
 
-// refresh lists the most recent scans and reports again once the last
-// list is older than recentTTL: one upstream call each. A failed call
-// keeps what was listed before.
+// refresh lists the most recent scans and reports of every account again
+// once the last list is older than recentTTL: one upstream call each per
+// account. A failed call keeps what was listed before.
 func (r *resources) refresh(ctx context.Context) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -168,34 +262,36 @@ func (r *resources) refresh(ctx context.Context) {
 		return
 	}
 	list := []server.ServerResource{{Resource: guideResource(), Handler: readGuide}}
-	if r.qualys != nil {
-		scans, err := r.qualys.Qualys.ListScans(ctx, qualys.ListOptions{Offset: 1, Limit: recentResources, SortBy: "date", SortOrder: "DESC"})
+	for _, view := range r.views(ToolsetQualys) {
+		scans, err := view.Qualys.ListScans(ctx, qualys.ListOptions{Offset: 1, Limit: recentResources, SortBy: "date", SortOrder: "DESC"})
 		if err == nil {
-			r.scanIDs = r.scanIDs[:0]
+			ids := []string{}
 			for _, sc := range scans.Scans {
-				r.scanIDs = append(r.scanIDs, strconv.FormatInt(int64(sc.ScanID), 10))
+				ids = append(ids, strconv.FormatInt(int64(sc.ScanID), 10))
 			}
+			r.scanIDs[view.accountName] = ids
 		} else {
-			r.qualys.Log.Warn("listing recent scans for resources/list failed", "err", r.qualys.Redactor.Redact(err.Error()))
+			view.Log.Warn("listing recent scans for resources/list failed", "account", view.accountName, "err", view.Redactor.Redact(err.Error()))
 		}
-		for _, id := range r.scanIDs {
-			list = append(list, server.ServerResource{Resource: mcp.NewResource(scanURIPrefix+id, "Qualys scan "+id,
-				mcp.WithMIMEType("application/json")), Handler: r.readScan})
+		for _, id := range r.scanIDs[view.accountName] {
+			list = append(list, server.ServerResource{Resource: mcp.NewResource(r.resourceURI(ToolsetQualys, view, scanURIPrefix, id),
+				r.resourceName(ToolsetQualys, view, "Qualys scan "+id), mcp.WithMIMEType("application/json")), Handler: r.readScan})
 		}
 	}
-	if r.halo != nil {
-		reports, err := r.halo.Halo.ListReports(ctx, halo.ListOptions{Limit: recentResources, SortDesc: true})
+	for _, view := range r.views(ToolsetHalo) {
+		reports, err := view.Halo.ListReports(ctx, halo.ListOptions{Limit: recentResources, SortDesc: true})
 		if err == nil {
-			r.reportIDs = r.reportIDs[:0]
+			ids := []string{}
 			for _, rep := range reports.Reports {
-				r.reportIDs = append(r.reportIDs, strconv.FormatInt(int64(rep.PCIReportID), 10))
+				ids = append(ids, strconv.FormatInt(int64(rep.PCIReportID), 10))
 			}
+			r.reportIDs[view.accountName] = ids
 		} else {
-			r.halo.Log.Warn("listing recent PCI reports for resources/list failed", "err", r.halo.Redactor.Redact(err.Error()))
+			view.Log.Warn("listing recent PCI reports for resources/list failed", "account", view.accountName, "err", view.Redactor.Redact(err.Error()))
 		}
-		for _, id := range r.reportIDs {
-			list = append(list, server.ServerResource{Resource: mcp.NewResource(reportURIPrefix+id, "Halo PCI report "+id,
-				mcp.WithMIMEType("application/json")), Handler: r.readReport})
+		for _, id := range r.reportIDs[view.accountName] {
+			list = append(list, server.ServerResource{Resource: mcp.NewResource(r.resourceURI(ToolsetHalo, view, reportURIPrefix, id),
+				r.resourceName(ToolsetHalo, view, "Halo PCI report "+id), mcp.WithMIMEType("application/json")), Handler: r.readReport})
 		}
 	}
 	r.srv.SetResources(list...)
@@ -203,16 +299,34 @@ func (r *resources) refresh(ctx context.Context) {
 }
 
 // CompleteResourceArgument offers recent scan ids for qualys://scans and
-// recent report ids for halo://pci-reports, most recent first.
-func (r *resources) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, _ mcp.CompleteContext) (*mcp.Completion, error) {
+// recent report ids for halo://pci-reports, most recent first, of the
+// account already chosen (the default until one is); and the account
+// names, for a provider with several.
+func (r *resources) CompleteResourceArgument(ctx context.Context, uri string, arg mcp.CompleteArgument, cc mcp.CompleteContext) (*mcp.Completion, error) {
+	ts, idArg := ToolsetQualys, "scan_id"
+	switch strings.TrimSuffix(uri, accountQuery) {
+	case scanTemplate:
+	case reportTemplate:
+		ts, idArg = ToolsetHalo, "pci_report_id"
+	default:
+		return &mcp.Completion{Values: []string{}}, nil
+	}
+	c := r.deps.accounts[ts]
 	switch {
-	case uri == scanTemplate && arg.Name == "scan_id", uri == reportTemplate && arg.Name == "pci_report_id":
+	case c == nil:
+	case arg.Name == accountArgument && c.several():
+		return matching(c.names, arg.Value), nil
+	case arg.Name == idArg:
+		account := c.fallback
+		if chosen := cc.Arguments[accountArgument]; c.several() && chosen != "" {
+			account = chosen
+		}
 		r.refresh(ctx)
 		r.mu.Lock()
 		defer r.mu.Unlock()
-		ids := r.scanIDs
-		if uri == reportTemplate {
-			ids = r.reportIDs
+		ids := r.scanIDs[account]
+		if ts == ToolsetHalo {
+			ids = r.reportIDs[account]
 		}
 		return matching(ids, arg.Value), nil
 	}

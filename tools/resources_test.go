@@ -3,6 +3,7 @@ package tools
 import (
 	"context"
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -195,4 +196,61 @@ func assertInOrder(t *testing.T, text string, parts ...string) {
 		}
 		at += i + len(p)
 	}
+}
+
+// TestResourcesOfSeveralAccounts: with two Qualys accounts, the recent
+// scans of each are listed, the default's at the plain address and the
+// other's with ?account=; each reads from its own account and names it,
+// in its name and its contents; completions offer the accounts and the
+// ids of the account chosen.
+func TestResourcesOfSeveralAccounts(t *testing.T) {
+	e := newMultiEnv(t)
+	ctx := context.Background()
+	res := e.call(t, "qualys_launch_scan", `{"account":"acme-eu","title":"EU Q4","target_ips":["203.0.113.11"]}`)
+	require.False(t, res.IsError, allText(res))
+	euScan := strconv.FormatInt(int64(structured(t, res)["scanId"].(float64)), 10)
+
+	list, err := e.client.ListResources(ctx, mcp.ListResourcesRequest{})
+	require.NoError(t, err)
+	names := map[string]string{}
+	for _, r := range list.Resources {
+		names[r.URI] = r.Name
+	}
+	assert.Equal(t, "Qualys scan 10987 (account acme-us)", names["qualys://scans/10987"], "the default account at the plain address")
+	euURI := "qualys://scans/" + euScan + "?account=acme-eu"
+	assert.Equal(t, "Qualys scan "+euScan+" (account acme-eu)", names[euURI])
+	assert.NotContains(t, names, "qualys://scans/"+euScan, "acme-eu's scan is not offered as the default account's")
+
+	usRequests, euRequests := len(e.us.qualys.Requests()), len(e.eu.qualys.Requests())
+	scan := readJSON(t, e.client, euURI)
+	assert.Equal(t, "acme-eu", scan["account"])
+	assert.Equal(t, "EU Q4", scan["title"])
+	assert.Len(t, e.us.qualys.Requests(), usRequests, "read from acme-eu only")
+	assert.Len(t, e.eu.qualys.Requests(), euRequests+1)
+	assert.Equal(t, "acme-us", readJSON(t, e.client, "qualys://scans/10987")["account"])
+
+	_, err = e.client.ReadResource(ctx, mcp.ReadResourceRequest{Params: mcp.ReadResourceParams{URI: "qualys://scans/10987?account=acme-moon"}})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `"acme-moon" is not a Qualys account of this server; the accounts are acme-us, acme-eu (default acme-us)`)
+
+	templates, err := e.client.ListResourceTemplates(ctx, mcp.ListResourceTemplatesRequest{})
+	require.NoError(t, err)
+	var raw []string
+	for _, tpl := range templates.ResourceTemplates {
+		raw = append(raw, tpl.URITemplate.Raw())
+	}
+	assert.ElementsMatch(t, []string{scanTemplate + accountQuery, reportTemplate + accountQuery}, raw)
+
+	complete := func(arg, value string, chosen map[string]string) []string {
+		var req mcp.CompleteRequest
+		req.Params.Ref = mcp.ResourceReference{Type: "ref/resource", URI: scanTemplate + accountQuery}
+		req.Params.Argument = mcp.CompleteArgument{Name: arg, Value: value}
+		req.Params.Context.Arguments = chosen
+		out, err := e.client.Complete(ctx, req)
+		require.NoError(t, err)
+		return out.Completion.Values
+	}
+	assert.Equal(t, []string{"acme-us", "acme-eu"}, complete("account", "acme", nil))
+	assert.Equal(t, []string{euScan}, complete("scan_id", "", map[string]string{"account": "acme-eu"}))
+	assert.NotContains(t, complete("scan_id", "", nil), euScan, "without an account, the default's ids")
 }
