@@ -215,8 +215,7 @@ func (d *Deps) nameAccount(res *mcp.CallToolResult) *mcp.CallToolResult {
 	}
 	stamped := -1
 	if data, ok := res.StructuredContent.(json.RawMessage); ok && bytes.HasPrefix(data, []byte("{")) {
-		name, _ := json.Marshal(d.accountName)
-		withAccount := json.RawMessage(prependMember(data, accountArgument, name))
+		withAccount := json.RawMessage(d.withAccountMember(data))
 		res.StructuredContent = withAccount
 		for i, content := range res.Content {
 			if text, ok := content.(mcp.TextContent); ok && text.Text == string(data) {
@@ -233,6 +232,14 @@ func (d *Deps) nameAccount(res *mcp.CallToolResult) *mcp.CallToolResult {
 		}
 	}
 	return res
+}
+
+// withAccountMember puts "account": the view's account in front of the
+// members of the JSON object data, as results and resources of a provider
+// with several accounts show it.
+func (d *Deps) withAccountMember(data []byte) []byte {
+	name, _ := json.Marshal(d.accountName)
+	return prependMember(data, accountArgument, name)
 }
 
 // prependMember puts "name": value in front of the members of the JSON

@@ -48,11 +48,9 @@ const (
 
 // resources serves the resources and completions of one server.
 type resources struct {
-	srv    *server.MCPServer
-	deps   *Deps
-	qualys *Deps // the default account's view; nil when Qualys is not configured
-	halo   *Deps // the default account's view; nil when Halo is not configured
-	now    func() time.Time
+	srv  *server.MCPServer
+	deps *Deps
+	now  func() time.Time
 
 	mu        sync.Mutex
 	listedAt  time.Time
@@ -62,14 +60,7 @@ type resources struct {
 
 // newResources returns the resources of deps' accounts.
 func newResources(deps *Deps) *resources {
-	r := &resources{deps: deps, now: time.Now, scanIDs: map[string][]string{}, reportIDs: map[string][]string{}}
-	if deps.accounts[ToolsetQualys] != nil {
-		r.qualys, _, _ = deps.forCall(ToolsetQualys, nil)
-	}
-	if deps.accounts[ToolsetHalo] != nil {
-		r.halo, _, _ = deps.forCall(ToolsetHalo, nil)
-	}
-	return r
+	return &resources{deps: deps, now: time.Now, scanIDs: map[string][]string{}, reportIDs: map[string][]string{}}
 }
 
 // several reports whether the provider's resources take an account.
@@ -152,12 +143,12 @@ func (r *resources) serverOptions() []server.ServerOption {
 func (r *resources) register(srv *server.MCPServer) {
 	r.srv = srv
 	srv.AddResource(guideResource(), readGuide)
-	if r.qualys != nil {
+	if r.deps.accounts[ToolsetQualys] != nil {
 		srv.AddResourceTemplate(mcp.NewResourceTemplate(r.template(ToolsetQualys, scanTemplate), "Qualys PCI scan",
 			mcp.WithTemplateDescription("A scan's details as JSON; compliance only once finished."+r.accountNote(ToolsetQualys)),
 			mcp.WithTemplateMIMEType("application/json")), r.readScan)
 	}
-	if r.halo != nil {
+	if r.deps.accounts[ToolsetHalo] != nil {
 		srv.AddResourceTemplate(mcp.NewResourceTemplate(r.template(ToolsetHalo, reportTemplate), "Halo Security PCI report",
 			mcp.WithTemplateDescription("A PCI report as JSON: status, attester, targets and answered notes."+r.accountNote(ToolsetHalo)),
 			mcp.WithTemplateMIMEType("application/json")), r.readReport)
@@ -241,8 +232,7 @@ func (d *Deps) jsonContents(uri string, v any) ([]mcp.ResourceContents, error) {
 		return nil, err
 	}
 	if d.stampAccount && bytes.HasPrefix(data, []byte("{")) {
-		name, _ := json.Marshal(d.accountName)
-		data = prependMember(data, accountArgument, name)
+		data = d.withAccountMember(data)
 	}
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: uri, MIMEType: "application/json", Text: d.Redactor.Redact(string(data))}}, nil
 }
@@ -262,40 +252,53 @@ func (r *resources) refresh(ctx context.Context) {
 		return
 	}
 	list := []server.ServerResource{{Resource: guideResource(), Handler: readGuide}}
-	for _, view := range r.views(ToolsetQualys) {
-		scans, err := view.Qualys.ListScans(ctx, qualys.ListOptions{Offset: 1, Limit: recentResources, SortBy: "date", SortOrder: "DESC"})
-		if err == nil {
-			ids := []string{}
-			for _, sc := range scans.Scans {
-				ids = append(ids, strconv.FormatInt(int64(sc.ScanID), 10))
+	for _, kind := range []struct {
+		ts                 Toolset
+		ids                map[string][]string
+		prefix, name, what string
+		read               server.ResourceHandlerFunc
+	}{
+		{ToolsetQualys, r.scanIDs, scanURIPrefix, "Qualys scan ", "scans", r.readScan},
+		{ToolsetHalo, r.reportIDs, reportURIPrefix, "Halo PCI report ", "PCI reports", r.readReport},
+	} {
+		for _, view := range r.views(kind.ts) {
+			if ids, err := recentIDs(ctx, kind.ts, view); err == nil {
+				kind.ids[view.accountName] = ids
+			} else {
+				view.Log.Warn("listing recent "+kind.what+" for resources/list failed", "account", view.accountName, "err", view.Redactor.Redact(err.Error()))
 			}
-			r.scanIDs[view.accountName] = ids
-		} else {
-			view.Log.Warn("listing recent scans for resources/list failed", "account", view.accountName, "err", view.Redactor.Redact(err.Error()))
-		}
-		for _, id := range r.scanIDs[view.accountName] {
-			list = append(list, server.ServerResource{Resource: mcp.NewResource(r.resourceURI(ToolsetQualys, view, scanURIPrefix, id),
-				r.resourceName(ToolsetQualys, view, "Qualys scan "+id), mcp.WithMIMEType("application/json")), Handler: r.readScan})
-		}
-	}
-	for _, view := range r.views(ToolsetHalo) {
-		reports, err := view.Halo.ListReports(ctx, halo.ListOptions{Limit: recentResources, SortDesc: true})
-		if err == nil {
-			ids := []string{}
-			for _, rep := range reports.Reports {
-				ids = append(ids, strconv.FormatInt(int64(rep.PCIReportID), 10))
+			for _, id := range kind.ids[view.accountName] {
+				list = append(list, server.ServerResource{Resource: mcp.NewResource(r.resourceURI(kind.ts, view, kind.prefix, id),
+					r.resourceName(kind.ts, view, kind.name+id), mcp.WithMIMEType("application/json")), Handler: kind.read})
 			}
-			r.reportIDs[view.accountName] = ids
-		} else {
-			view.Log.Warn("listing recent PCI reports for resources/list failed", "account", view.accountName, "err", view.Redactor.Redact(err.Error()))
-		}
-		for _, id := range r.reportIDs[view.accountName] {
-			list = append(list, server.ServerResource{Resource: mcp.NewResource(r.resourceURI(ToolsetHalo, view, reportURIPrefix, id),
-				r.resourceName(ToolsetHalo, view, "Halo PCI report "+id), mcp.WithMIMEType("application/json")), Handler: r.readReport})
 		}
 	}
 	r.srv.SetResources(list...)
 	r.listedAt = r.now()
+}
+
+// recentIDs lists the ids of view's most recent scans (Qualys) or PCI
+// reports (Halo), most recent first: one upstream call.
+func recentIDs(ctx context.Context, ts Toolset, view *Deps) ([]string, error) {
+	ids := []string{}
+	if ts == ToolsetQualys {
+		scans, err := view.Qualys.ListScans(ctx, qualys.ListOptions{Offset: 1, Limit: recentResources, SortBy: "date", SortOrder: "DESC"})
+		if err != nil {
+			return nil, err
+		}
+		for _, sc := range scans.Scans {
+			ids = append(ids, strconv.FormatInt(int64(sc.ScanID), 10))
+		}
+		return ids, nil
+	}
+	reports, err := view.Halo.ListReports(ctx, halo.ListOptions{Limit: recentResources, SortDesc: true})
+	if err != nil {
+		return nil, err
+	}
+	for _, rep := range reports.Reports {
+		ids = append(ids, strconv.FormatInt(int64(rep.PCIReportID), 10))
+	}
+	return ids, nil
 }
 
 // CompleteResourceArgument offers recent scan ids for qualys://scans and

@@ -57,11 +57,7 @@ func approveByAPI(t *testing.T, link, token, name, secret string) int {
 }
 
 func withApprovalID(args map[string]any, id string) map[string]any {
-	out := map[string]any{"approval_id": id}
-	for k, v := range args {
-		out[k] = v
-	}
-	return out
+	return withArgument(args, "approval_id", id)
 }
 
 // TestApprovalOnEveryHTTPTransport: with --confirm approval the page and

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -275,12 +276,18 @@ func resultText(res *mcp.CallToolResult) string {
 	return b.String()
 }
 
-func withToken(args map[string]any, token string) map[string]any {
-	out := map[string]any{"confirmation_token": token}
-	for k, v := range args {
-		out[k] = v
+// withArgument returns a copy of args with name set to value.
+func withArgument(args map[string]any, name string, value any) map[string]any {
+	out := maps.Clone(args)
+	if out == nil {
+		out = map[string]any{}
 	}
+	out[name] = value
 	return out
+}
+
+func withToken(args map[string]any, token string) map[string]any {
+	return withArgument(args, "confirmation_token", token)
 }
 
 // TestHTTPTransportsServeTheCatalogAndTheGuard speaks to pci-mcp over
